@@ -1,0 +1,60 @@
+package dev.ibq.training.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code ./ibq} command line: one entry point for training, export, encoding and the stream job.
+ *
+ * <p>Each subcommand is its own class with a {@code call()} that delegates to a {@code run(...)} method
+ * returning a result record, so tests can drive the same code paths as users.
+ */
+@Command(
+    name = "ibq",
+    mixinStandardHelpOptions = true,
+    versionProvider = IbqCli.Version.class,
+    description = {
+      "IBQ streaming tokenizer: train an Index Backpropagation Quantization image tokenizer in Java,",
+      "export it to ONNX, and tokenize a live image stream with Kafka and Flink.",
+      ""
+    },
+    commandListHeading = "%nCommands:%n",
+    footer = {
+      "",
+      "Start with './ibq demo' (an embedded Kafka broker and Flink mini cluster) or './ibq test'.",
+      "Run './ibq COMMAND --help' for the options of one command."
+    },
+    subcommands = {CommandLine.HelpCommand.class})
+public final class IbqCli {
+
+  private IbqCli() {}
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /** Runs the command line without exiting the JVM; returns the exit code. */
+  public static int execute(String... args) {
+    CommandLine cli = new CommandLine(new IbqCli());
+    cli.setExecutionExceptionHandler(
+        (ex, commandLine, parseResult) -> {
+          commandLine.getErr().println(commandLine.getColorScheme().errorText("error: " + ex.getMessage()));
+          if (Boolean.getBoolean("ibq.debug")) {
+            ex.printStackTrace(commandLine.getErr());
+          } else {
+            commandLine.getErr().println("(run with IBQ_JAVA_OPTS=-Dibq.debug=true for the stack trace)");
+          }
+          return 1;
+        });
+    return cli.execute(args);
+  }
+
+  /** The version printed by {@code --version}: the Maven project version. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = IbqCli.class.getPackage().getImplementationVersion();
+      return new String[] {"ibq " + (v == null ? "0.1.0-SNAPSHOT" : v)};
+    }
+  }
+}
