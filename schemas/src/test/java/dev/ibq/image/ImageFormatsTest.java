@@ -116,6 +116,21 @@ class ImageFormatsTest {
   }
 
   @Test
+  void paletteTransparencyIsHonoured() throws Exception {
+    // palette entry 0 is a fully transparent white, entry 1 opaque white; pad value 0 (black)
+    byte[] white = {(byte) 255, (byte) 255};
+    byte[] alpha = {0, (byte) 255};
+    IndexColorModel cm = new IndexColorModel(1, 2, white, white, white, alpha);
+    BufferedImage image = new BufferedImage(2, 1, BufferedImage.TYPE_BYTE_BINARY, cm);
+    image.getRaster().setSample(1, 0, 0, 1);
+    Preprocessor exact = new Preprocessor(new PreprocessingSpec(1, 2, 1, ResizePolicy.PAD_CENTER, Interpolation.BILINEAR, 0));
+    for (String format : new String[] {"png", "gif"}) {
+      float[] t = exact.decodeAndApply(write(image, format), DecodeLimits.defaults().withMinSize(1, 1));
+      assertThat(t).as(format).containsExactly(-1f, 1f);
+    }
+  }
+
+  @Test
   void cmykJpegIsConvertedThroughItsColorProfileAndKeepsThePicture() throws Exception {
     // Adobe CMYK stores inverted ink values: 255 = no ink. Cyan, magenta, yellow none; black ink = 255 - v.
     WritableRaster cmyk = Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, SIDE, SIDE, 4, null);
