@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The exporter on random weights: graphs load in ONNX Runtime, chunking does not change tokens. */
 class RandomExportTest {
   static final ExportArchitecture TINY =
-      new ExportArchitecture(16, 1, 1, 16, List.of(1, 2), 1, List.of(8), 8, 8, 64, 8);
+      new ExportArchitecture(16, 1, 1, 16, List.of(1, 2), 1, List.of(8), 8, 8, 64, 8, false);
 
   @Test
   void chunkedAndUnchunkedEncodersAgreeAndDecoderRuns(@TempDir Path dir) throws Exception {
