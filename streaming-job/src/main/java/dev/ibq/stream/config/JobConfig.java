@@ -46,6 +46,7 @@ import java.util.TreeMap;
  * @param transactionTimeoutMs the producer's {@code transaction.timeout.ms}
  * @param maxMessageBytes Kafka records with a larger value are dead letters TOO_LARGE
  * @param maxPixels images with more pixels (read from the header, before decoding) are dead letters
+ * @param minSide images narrower or lower than this many pixels are dead letters TOO_SMALL
  * @param formats the image formats accepted (lower-case names such as png, jpeg); empty: all the decoder
  *     supports
  * @param executionProvider AUTO (CUDA when it works, else CPU), CPU or CUDA
@@ -74,6 +75,7 @@ public record JobConfig(
     long transactionTimeoutMs,
     int maxMessageBytes,
     long maxPixels,
+    int minSide,
     List<String> formats,
     String executionProvider,
     int onnxThreads,
@@ -109,6 +111,7 @@ public record JobConfig(
   public static final String TRANSACTION_TIMEOUT_MS = "transaction.timeout-ms";
   public static final String MAX_MESSAGE_BYTES = "limits.max-message-bytes";
   public static final String MAX_PIXELS = "limits.max-pixels";
+  public static final String MIN_SIDE = "limits.min-side";
   public static final String FORMATS = "limits.formats";
   public static final String EXECUTION_PROVIDER = "onnx.execution-provider";
   public static final String ONNX_THREADS = "onnx.threads";
@@ -157,6 +160,7 @@ public record JobConfig(
     put(m, TRANSACTION_TIMEOUT_MS, "60000", "producer transaction.timeout.ms (at most the broker's 15 min)");
     put(m, MAX_MESSAGE_BYTES, String.valueOf(16 * 1024 * 1024), "larger record values are dead letters TOO_LARGE");
     put(m, MAX_PIXELS, "50000000", "images with more pixels (from the header) are dead letters TOO_LARGE");
+    put(m, MIN_SIDE, "8", "images with a side shorter than this are dead letters TOO_SMALL");
     put(m, FORMATS, "", "accepted image formats, comma-separated (png,jpeg,...); empty: all supported");
     put(m, EXECUTION_PROVIDER, "auto", "ONNX Runtime provider: auto (CUDA when it works, else CPU), cpu, cuda");
     put(m, ONNX_THREADS, "0", "ONNX Runtime intra-op threads per task; 0: the runtime's default");
@@ -239,6 +243,7 @@ public record JobConfig(
         r.positiveLong(TRANSACTION_TIMEOUT_MS),
         r.positiveInt(MAX_MESSAGE_BYTES),
         r.positiveLong(MAX_PIXELS),
+        r.positiveInt(MIN_SIDE),
         r.list(FORMATS),
         r.choice(EXECUTION_PROVIDER, "AUTO", "CPU", "CUDA"),
         r.nonNegativeInt(ONNX_THREADS),
@@ -292,6 +297,12 @@ public record JobConfig(
     if (c.bounded && c.startingOffsets == StartingOffsets.LATEST && c.restoreFrom == null) {
       throw new InvalidConfigException(
           BOUNDED, "is true with starting.offsets=latest, which would read nothing at all");
+    }
+    for (String f : c.formats) {
+      if (!dev.ibq.image.DecodeLimits.ALL_FORMATS.contains(f)) {
+        throw new InvalidConfigException(
+            FORMATS, "names the format '" + f + "'; known formats are " + new java.util.TreeSet<>(dev.ibq.image.DecodeLimits.ALL_FORMATS));
+      }
     }
     if (c.transactionalIdPrefix.isBlank()) {
       throw new InvalidConfigException(TRANSACTIONAL_ID_PREFIX, "is blank; expected a prefix unique to this job");
@@ -351,6 +362,7 @@ public record JobConfig(
     m.put(TRANSACTION_TIMEOUT_MS, String.valueOf(transactionTimeoutMs));
     m.put(MAX_MESSAGE_BYTES, String.valueOf(maxMessageBytes));
     m.put(MAX_PIXELS, String.valueOf(maxPixels));
+    m.put(MIN_SIDE, String.valueOf(minSide));
     m.put(FORMATS, String.join(",", formats));
     m.put(EXECUTION_PROVIDER, executionProvider.toLowerCase(Locale.ROOT));
     m.put(ONNX_THREADS, String.valueOf(onnxThreads));
