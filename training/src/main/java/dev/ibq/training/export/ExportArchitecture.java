@@ -17,6 +17,7 @@ import java.util.List;
  * @param codeDim D, code dimension
  * @param codebookSize K
  * @param groupNormGroups GroupNorm groups (32 in the reference)
+ * @param nearestCode false for IBQ (maximum inner product), true for the VQ baseline (nearest code)
  */
 public record ExportArchitecture(
     int resolution,
@@ -29,7 +30,8 @@ public record ExportArchitecture(
     int zChannels,
     int codeDim,
     int codebookSize,
-    int groupNormGroups) {
+    int groupNormGroups,
+    boolean nearestCode) {
 
   public ExportArchitecture {
     chMult = List.copyOf(chMult);

@@ -72,7 +72,7 @@ final class TokenizerGraphs {
     x = conv(g, x, "encoder.conv_out", blockIn, arch.zChannels(), 3, 1, 1);
     String z = conv(g, x, "quant_conv", arch.zChannels(), arch.codeDim(), 1, 1, 0); // (B, D, H', W')
     float[] codebook = weights.take("quantize.embedding.weight", arch.codebookSize(), arch.codeDim()); // (K, D)
-    String tokens = new QuantizerGraph(g, codebook, arch.codebookSize(), arch.codeDim(), chunk).tokens(z, res);
+    String tokens = new QuantizerGraph(g, codebook, arch.codebookSize(), arch.codeDim(), chunk, arch.nearestCode()).tokens(z, res);
     g.node("Identity", new String[] {tokens}, new String[] {TokenizerMetadata.TOKENS});
     g.output(TokenizerMetadata.TOKENS, TensorProto.DataType.INT32, -1, res, res);
     return g;
