@@ -177,7 +177,9 @@ public record JobConfig(
   public JobConfig {
     formats = List.copyOf(formats);
     kafkaProperties = Collections.unmodifiableMap(new TreeMap<>(kafkaProperties));
-    validate(this);
+    validate(
+        bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, deliveryGuarantee, checkpointIntervalMs,
+        transactionalIdPrefix, transactionTimeoutMs, formats, startingOffsets, bounded, restoreFrom);
   }
 
   /** Reads a Java properties file (the same keys as {@link #SETTINGS}, plus {@code kafka.*}). */
@@ -268,50 +270,71 @@ public record JobConfig(
     }
   }
 
-  private static void validate(JobConfig c) {
-    if (c.deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE && c.checkpointIntervalMs == 0) {
+  // Called from the compact constructor, before the fields are assigned: works on the parameters.
+  private static void validate(
+      String bootstrapServers,
+      String inputTopic,
+      String outputTopic,
+      String deadLetterTopic,
+      String groupId,
+      DeliveryGuarantee deliveryGuarantee,
+      long checkpointIntervalMs,
+      String transactionalIdPrefix,
+      long transactionTimeoutMs,
+      List<String> formats,
+      StartingOffsets startingOffsets,
+      boolean bounded,
+      String restoreFrom) {
+    if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE && checkpointIntervalMs == 0) {
       throw new InvalidConfigException(
           CHECKPOINT_INTERVAL_MS,
           "is 0 (checkpointing disabled), but delivery.guarantee is exactly-once, which commits Kafka"
               + " transactions on checkpoints; set a positive interval or delivery.guarantee=at-least-once");
     }
-    if (c.deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE
-        && c.transactionTimeoutMs <= c.checkpointIntervalMs) {
+    if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE
+        && transactionTimeoutMs <= checkpointIntervalMs) {
       throw new InvalidConfigException(
           TRANSACTION_TIMEOUT_MS,
           "is "
-              + c.transactionTimeoutMs
+              + transactionTimeoutMs
               + " ms, not longer than checkpoint.interval-ms ("
-              + c.checkpointIntervalMs
+              + checkpointIntervalMs
               + " ms); a transaction stays open for a whole checkpoint interval, so the timeout must"
               + " be larger (e.g. 60000)");
     }
-    if (c.inputTopic.equals(c.outputTopic) || c.inputTopic.equals(c.deadLetterTopic)) {
+    if (inputTopic.equals(outputTopic) || inputTopic.equals(deadLetterTopic)) {
       throw new InvalidConfigException(
-          INPUT_TOPIC, "is '" + c.inputTopic + "', the same as an output topic; the job would read its own output");
+          INPUT_TOPIC, "is '" + inputTopic + "', the same as an output topic; the job would read its own output");
     }
-    if (c.outputTopic.equals(c.deadLetterTopic)) {
+    if (outputTopic.equals(deadLetterTopic)) {
       throw new InvalidConfigException(
-          DEAD_LETTER_TOPIC, "is '" + c.deadLetterTopic + "', the same as output.topic; they hold different records");
+          DEAD_LETTER_TOPIC, "is '" + deadLetterTopic + "', the same as output.topic; they hold different records");
     }
-    if (c.bounded && c.startingOffsets == StartingOffsets.LATEST && c.restoreFrom == null) {
+    if (bounded && startingOffsets == StartingOffsets.LATEST && restoreFrom == null) {
       throw new InvalidConfigException(
           BOUNDED, "is true with starting.offsets=latest, which would read nothing at all");
     }
-    for (String f : c.formats) {
+    for (String f : formats) {
       if (!dev.ibq.image.DecodeLimits.ALL_FORMATS.contains(f)) {
         throw new InvalidConfigException(
             FORMATS, "names the format '" + f + "'; known formats are " + new java.util.TreeSet<>(dev.ibq.image.DecodeLimits.ALL_FORMATS));
       }
     }
-    if (c.transactionalIdPrefix.isBlank()) {
+    if (transactionalIdPrefix.isBlank()) {
       throw new InvalidConfigException(TRANSACTIONAL_ID_PREFIX, "is blank; expected a prefix unique to this job");
     }
-    for (String key : List.of(c.bootstrapServers, c.inputTopic, c.outputTopic, c.deadLetterTopic, c.groupId)) {
-      if (key.isBlank()) {
-        throw new InvalidConfigException(BOOTSTRAP_SERVERS + "/topics/" + GROUP_ID, "contains a blank value");
-      }
-    }
+    Map<String, String> named = new LinkedHashMap<>();
+    named.put(BOOTSTRAP_SERVERS, bootstrapServers);
+    named.put(INPUT_TOPIC, inputTopic);
+    named.put(OUTPUT_TOPIC, outputTopic);
+    named.put(DEAD_LETTER_TOPIC, deadLetterTopic);
+    named.put(GROUP_ID, groupId);
+    named.forEach(
+        (key, value) -> {
+          if (value == null || value.isBlank()) {
+            throw new InvalidConfigException(key, "is blank; " + SETTINGS.get(key).description());
+          }
+        });
   }
 
   /** The encoder model file this config names (a directory resolves to its {@code encoder.onnx}). */

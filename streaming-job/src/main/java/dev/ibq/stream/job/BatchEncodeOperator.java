@@ -26,6 +26,8 @@ import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Groups prepared images into micro-batches and encodes each batch with the tokenizer.
@@ -51,6 +53,7 @@ public final class BatchEncodeOperator extends AbstractStreamOperator<TokenRecor
     implements OneInputStreamOperator<PreparedImage, TokenRecord>, BoundedOneInput, ProcessingTimeCallback {
 
   private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(BatchEncodeOperator.class);
 
   private final BatchTokenizerFactory tokenizerFactory;
   private final TokenizerIdentity expected;

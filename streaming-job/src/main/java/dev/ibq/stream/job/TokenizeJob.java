@@ -133,6 +133,7 @@ public final class TokenizeJob {
   }
 
   /** The input: raw records of the input topic (read_committed, so aborted upstream writes are skipped). */
+  @SuppressWarnings("deprecation") // OffsetResetStrategy is what OffsetsInitializer.committedOffsets takes
   public static KafkaSource<KafkaInput> kafkaSource(JobConfig config) {
     OffsetsInitializer start;
     switch (config.startingOffsets()) {
