@@ -21,6 +21,9 @@ import java.util.List;
  * chunk, so a sequential executor frees each chunk's logits before the next MatMul: peak extra memory
  * is N*Kc floats. TopK breaks ties toward the lower index, and chunk offsets are increasing, so the
  * overall tie rule equals a single argmax over K.
+ *
+ * <p>For the VQ baseline ({@code nearest = true}) the index is argmin_k ||z - c_k||^2, computed as
+ * argmax_k (z . c_k - ||c_k||^2 / 2) with the per-code bias stored beside each chunk.
  */
 final class QuantizerGraph {
   private final OnnxGraph g;
@@ -28,12 +31,14 @@ final class QuantizerGraph {
   private final int k;
   private final int d;
   private final int chunk;
+  private final boolean nearest;
 
   /**
    * @param codebook (K, D) row-major
    * @param chunk codes per chunk Kc; K or more means a single MatMul + ArgMax
+   * @param nearest false: maximum inner product (IBQ); true: nearest code by L2 distance (VQ)
    */
-  QuantizerGraph(OnnxGraph g, float[] codebook, int k, int d, int chunk) {
+  QuantizerGraph(OnnxGraph g, float[] codebook, int k, int d, int chunk, boolean nearest) {
     if (chunk < 1) {
       throw new IllegalArgumentException("The quantizer chunk size is " + chunk + "; expected at least 1 code.");
     }
@@ -42,6 +47,7 @@ final class QuantizerGraph {
     this.k = k;
     this.d = d;
     this.chunk = Math.min(chunk, k);
+    this.nearest = nearest;
   }
 
   /** Token ids (B, H', W') int32 of z (B, D, H', W'). */
@@ -58,7 +64,7 @@ final class QuantizerGraph {
     int chunks = (k + chunk - 1) / chunk;
     if (chunks == 1) {
       String ct = g.floats("codebook_t", transposed(0, k), d, k); // (D, K)
-      String logits = g.op("MatMul", "logits", new String[] {z, ct}); // (N, K)
+      String logits = logits(z, ct, 0, k, ""); // (N, K)
       return g.op("ArgMax", "token_index", new String[] {logits}, intAttr("axis", 1), intAttr("keepdims", 0)); // (N)
     }
     List<String> bestValues = new ArrayList<>();
@@ -68,7 +74,7 @@ final class QuantizerGraph {
       int from = c * chunk;
       int size = Math.min(chunk, k - from);
       String ct = g.floats("codebook_t_" + c, transposed(from, size), d, size); // (D, Kc)
-      String logits = g.op("MatMul", "logits_" + c, new String[] {z, ct}); // (N, Kc)
+      String logits = logits(z, ct, from, size, "_" + c); // (N, Kc)
       String value = g.fresh("best_value_" + c);
       String local = g.fresh("best_local_" + c);
       g.node(
@@ -88,6 +94,25 @@ final class QuantizerGraph {
         g.op("ArgMax", "winning_chunk", new String[] {values}, intAttr("axis", 1), intAttr("keepdims", 1)); // (N, 1)
     String picked = g.op("GatherElements", "picked_index", new String[] {indices, winner}, intAttr("axis", 1)); // (N, 1)
     return g.op("Squeeze", "token_index", new String[] {picked, g.longs("squeeze_axes", 1)}); // (N)
+  }
+
+  /** z . c_k for the codes [from, from+size), minus ||c_k||^2 / 2 when nearest. */
+  private String logits(String z, String ct, int from, int size, String suffix) {
+    String dots = g.op("MatMul", "logits" + suffix, new String[] {z, ct}); // (N, size)
+    if (!nearest) {
+      return dots;
+    }
+    float[] bias = new float[size];
+    for (int j = 0; j < size; j++) {
+      double sq = 0;
+      for (int i = 0; i < d; i++) {
+        double v = codebook[(from + j) * d + i];
+        sq += v * v;
+      }
+      bias[j] = (float) (-0.5 * sq);
+    }
+    String b = g.floats("half_neg_sq_norm" + suffix, bias, size); // (size)
+    return g.op("Add", "neg_half_distance" + suffix, new String[] {dots, b}); // (N, size)
   }
 
   /** Codes [from, from+size) of the (K, D) codebook as a (D, size) row-major block. */

@@ -16,9 +16,14 @@ class QuantizerGraphTest {
 
   /** Runs argmax_k z . c_k on ONNX Runtime for z (n, d), codebook (k, d). */
   static long[] onnxArgmax(float[] z, int n, float[] codebook, int k, int d, int chunk) throws Exception {
+    return onnxIndex(z, n, codebook, k, d, chunk, false);
+  }
+
+  static long[] onnxIndex(float[] z, int n, float[] codebook, int k, int d, int chunk, boolean nearest)
+      throws Exception {
     OnnxGraph g = new OnnxGraph("q");
     g.input("z", TensorProto.DataType.FLOAT, -1, d);
-    String idx = new QuantizerGraph(g, codebook, k, d, chunk).argmaxFlat("z");
+    String idx = new QuantizerGraph(g, codebook, k, d, chunk, nearest).argmaxFlat("z");
     g.node("Identity", new String[] {idx}, new String[] {"index"});
     g.output("index", TensorProto.DataType.INT64, -1);
     byte[] bytes = g.model("test", Map.of()).toByteArray();
@@ -81,6 +86,18 @@ class QuantizerGraphTest {
     float[] z = {1f, 0f};
     for (int chunk : new int[] {1, 2, 4, 5, 12}) {
       assertThat(onnxArgmax(z, 1, c, k, d, chunk)).as("chunk %d", chunk).containsExactly(3L);
+    }
+  }
+
+  @Test
+  void vqModePicksTheNearestCodeNotTheLargestInnerProduct() throws Exception {
+    int d = 2;
+    // z = (1, 0): code 1 = (10, 0) has the largest inner product, code 0 = (1, 0.1) is nearest.
+    float[] c = {1f, 0.1f, 10f, 0f, -1f, 0f};
+    float[] z = {1f, 0f};
+    assertThat(onnxIndex(z, 1, c, 3, d, 3, false)).containsExactly(1L);
+    for (int chunk : new int[] {1, 2, 3}) {
+      assertThat(onnxIndex(z, 1, c, 3, d, chunk, true)).as("chunk %d", chunk).containsExactly(0L);
     }
   }
 }

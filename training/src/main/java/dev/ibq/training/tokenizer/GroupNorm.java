@@ -1,0 +1,62 @@
+package dev.ibq.training.tokenizer;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Group normalisation (Wu and He 2018), the reference's {@code Normalize(C)} = {@code GroupNorm(32, C, eps=1e-6,
+ * affine=True)}. DJL has no GroupNorm block.
+ *
+ * <p>Shape legend: B batch, C channels, G groups, H x W spatial. The input (B, C, H, W) is viewed as
+ * (B, G, C/G*H*W); each group is normalised with its own mean and biased variance,
+ * y = (x - mean) / sqrt(var + eps), then scaled and shifted per channel: y * weight[c] + bias[c].
+ * Keys: {@code weight} (C), initialised to 1, and {@code bias} (C), initialised to 0.
+ */
+public final class GroupNorm extends TokenizerModule {
+
+  /** The reference's epsilon. */
+  public static final double EPSILON = 1e-6;
+
+  private final int groups;
+  private final int channels;
+  private final NDArray weight;
+  private final NDArray bias;
+
+  public GroupNorm(NDManager manager, int groups, int channels) {
+    super(manager);
+    if (groups <= 0 || channels % groups != 0) {
+      throw new IllegalArgumentException(
+          "GroupNorm needs the channel count to be a multiple of the group count; got " + channels + " channels and "
+              + groups + " groups (lower TokenizerArchitecture.groupNormGroups or change ch).");
+    }
+    this.groups = groups;
+    this.channels = channels;
+    this.weight = registerParameter("weight", manager.ones(new Shape(channels)));
+    this.bias = registerParameter("bias", manager.zeros(new Shape(channels)));
+  }
+
+  /** (B, C, H, W) -> (B, C, H, W). */
+  public NDArray forward(NDArray x) {
+    Shape shape = x.getShape();
+    if (shape.dimension() != 4 || shape.get(1) != channels) {
+      throw new IllegalArgumentException("GroupNorm expects (B, " + channels + ", H, W) input; got " + shape + ".");
+    }
+    long b = shape.get(0);
+    NDArray grouped = x.reshape(b, groups, -1); // (B, G, C/G*H*W)
+    NDArray centred = grouped.sub(grouped.mean(new int[] {2}, true));
+    NDArray variance = centred.square().mean(new int[] {2}, true); // (B, G, 1), biased like PyTorch
+    NDArray normalised = centred.div(variance.add((float) EPSILON).sqrt()).reshape(shape); // (B, C, H, W)
+    NDArray scale = onManagerOf(x, weight.reshape(1, channels, 1, 1));
+    NDArray shift = onManagerOf(x, bias.reshape(1, channels, 1, 1));
+    return normalised.mul(scale).add(shift);
+  }
+
+  public int groups() {
+    return groups;
+  }
+
+  public int channels() {
+    return channels;
+  }
+}

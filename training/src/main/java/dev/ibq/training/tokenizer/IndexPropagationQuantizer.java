@@ -1,0 +1,115 @@
+package dev.ibq.training.tokenizer;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Index Backpropagation Quantization (Shi et al., arXiv 2412.02692), exactly as in {@code shared/IBQ.md}.
+ *
+ * <p>Shape legend: B batch, D code dim, K codebook size, h x w token grid, N = B*h*w positions; z (N, D) after
+ * flattening, codebook C (K, D).
+ * <ol>
+ *   <li>logits l = z C^T (N, K): plain dot product, no normalisation, temperature 1;
+ *   <li>p = softmax(l);
+ *   <li>index = argmax_k l_k (maximum inner product, not nearest neighbour);
+ *   <li>hard = one_hot(index);
+ *   <li>Ind = hard - sg(p) + p: forward value one-hot, gradient through the softmax to every code and to z;
+ *   <li>z_q = Ind C is what the decoder receives (no z + sg(z_q - z) path);
+ *   <li>z_hard = C[index], used only in the losses.
+ * </ol>
+ * Double quantization loss: MSE(z_q, z) + MSE(sg(z_hard), z) + 0.25 MSE(z_hard, sg(z)); its forward value is
+ * 2.25 MSE(z, C[index]). Entropy loss: {@link TokenizerLosses#entropyLoss} of the same logits at temperature
+ * 0.01 (weighted by {@link TokenizerLosses#ENTROPY_WEIGHT} in the generator loss).
+ *
+ * <p>Gradients (tests check them): with g = dL/dz_q, s_k = g.c_k, s_bar = sum_k p_k s_k: dL/dl_j = p_j (s_j -
+ * s_bar); every code j receives p_j (s_j - s_bar) z (the selected code also g); z receives sum_j p_j (s_j -
+ * s_bar) c_j.
+ *
+ * <p>Keys: {@code embedding.weight} (K, D), initialised N(0, 1).
+ */
+public final class IndexPropagationQuantizer extends TokenizerModule implements Quantizer {
+
+  /** Beta on the codebook term of the double quantization loss. */
+  public static final double BETA = 0.25;
+
+  private final int codebookSize;
+  private final int codeDim;
+  private final NDArray embedding;
+
+  public IndexPropagationQuantizer(NDManager manager, int codebookSize, int codeDim) {
+    super(manager);
+    this.codebookSize = codebookSize;
+    this.codeDim = codeDim;
+    ModuleGroup embeddingGroup = registerChild("embedding", new ModuleGroup(manager));
+    this.embedding = embeddingGroup.addParameter(
+        "weight", manager.randomNormal(0f, 1f, new Shape(codebookSize, codeDim), DataType.FLOAT32));
+  }
+
+  @Override
+  public QuantizerOutput quantize(NDArray z) {
+    NDArray flat = CodebookOps.flatten(z, codeDim); // (N, D)
+    NDArray logits = flat.matMul(onManagerOf(flat, embedding.transpose())); // (N, K)
+    NDArray index = logits.argMax(1); // (N) INT64
+    NDArray hard = CodebookOps.oneHot(index, codebookSize); // (N, K)
+    NDArray zQ = propagateIndex(logits, hard, embedding); // (N, D)
+    NDArray zHard = CodebookOps.gatherRows(embedding, index); // (N, D)
+    NDArray quantLoss = CodebookOps.mse(zQ, flat)
+        .add(CodebookOps.mse(zHard.stopGradient(), flat))
+        .add(CodebookOps.mse(zHard, flat.stopGradient()).mul((float) BETA));
+    NDArray entropy = TokenizerLosses.entropyLoss(logits, TokenizerLosses.ENTROPY_TEMPERATURE);
+    NDArray counts = hard.sum(new int[] {0}); // (K)
+    return new QuantizerOutput(
+        CodebookOps.unflattenIndices(index, z),
+        z,
+        CodebookOps.unflattenVectors(zQ, z),
+        CodebookOps.unflattenVectors(zHard, z),
+        logits,
+        quantLoss,
+        entropy,
+        counts);
+  }
+
+  /**
+   * Steps 2, 5 and 6: p = softmax(logits), Ind = hard - sg(p) + p, z_q = Ind C. The forward value is
+   * hard C = C[index]; the gradient reaches every logit (hence every code and z) through the softmax.
+   *
+   * @param logits (N, K)
+   * @param hard one_hot(argmax logits), (N, K)
+   * @param codebook C, (K, D)
+   * @return z_q, (N, D)
+   */
+  static NDArray propagateIndex(NDArray logits, NDArray hard, NDArray codebook) {
+    NDArray p = logits.softmax(1); // (N, K)
+    NDArray ind = hard.sub(p.stopGradient()).add(p); // (N, K), forward value one-hot
+    return ind.matMul(codebook); // (N, D)
+  }
+
+  @Override
+  public NDArray indices(NDArray z) {
+    NDArray flat = CodebookOps.flatten(z, codeDim); // (N, D)
+    NDArray logits = flat.matMul(onManagerOf(flat, embedding.transpose())); // (N, K)
+    return CodebookOps.unflattenIndices(logits.argMax(1), z);
+  }
+
+  @Override
+  public NDArray codes(NDArray indices) {
+    return CodebookOps.codesFor(embedding, indices);
+  }
+
+  @Override
+  public NDArray embedding() {
+    return embedding;
+  }
+
+  @Override
+  public int codebookSize() {
+    return codebookSize;
+  }
+
+  @Override
+  public int codeDim() {
+    return codeDim;
+  }
+}

@@ -1,0 +1,121 @@
+package dev.ibq.training.tokenizer;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Activation;
+
+/**
+ * The tokenizer's loss terms and their weights, as stated in {@code shared/IBQ.md}.
+ *
+ * <p>Generator total = {@link #RECONSTRUCTION_WEIGHT} L1 + {@link #PERCEPTUAL_WEIGHT} perceptual (optional) +
+ * {@link #GENERATOR_ADVERSARIAL_WEIGHT} adversarial + {@link #QUANTIZATION_WEIGHT} quantization +
+ * {@link #ENTROPY_WEIGHT} entropy. Discriminator total = hinge + {@link #LECAM_WEIGHT} LeCAM (the discriminator
+ * is updated first each step, from step 0).
+ *
+ * <p>Scalars: multiply 0-dim losses by a {@code float}, never a {@code double}: DJL turns a double into a
+ * float64 0-dim tensor and PyTorch promotes two 0-dim tensors to float64 (then {@code getFloat()} throws).
+ *
+ * <p>All methods are pure functions of NDArrays (results live on the first argument's manager), so they are
+ * differentiable inside a DJL {@code GradientCollector}.
+ */
+public final class TokenizerLosses {
+
+  /** Weight of the L1 reconstruction loss. */
+  public static final double RECONSTRUCTION_WEIGHT = 1.0;
+  /** Weight of the perceptual loss when a feature network is supplied (LPIPS-VGG in the paper). */
+  public static final double PERCEPTUAL_WEIGHT = 1.0;
+  /** Fixed weight of the non-saturating generator loss (no adaptive weight). */
+  public static final double GENERATOR_ADVERSARIAL_WEIGHT = 0.1;
+  /** Weight of the quantizer's loss (IBQ double quantization / VQ codebook + commitment). */
+  public static final double QUANTIZATION_WEIGHT = 1.0;
+  /** Weight of the entropy loss. */
+  public static final double ENTROPY_WEIGHT = 0.05;
+  /** Softmax temperature of the entropy loss. */
+  public static final double ENTROPY_TEMPERATURE = 0.01;
+  /** Epsilon inside the logarithms of the entropy loss. */
+  public static final double ENTROPY_EPSILON = 1e-5;
+  /** Weight of the LeCAM regulariser in the discriminator loss. */
+  public static final double LECAM_WEIGHT = 0.05;
+  /** Decay of the LeCAM EMAs of mean D(real) and mean D(fake). */
+  public static final double LECAM_DECAY = 0.999;
+
+  private TokenizerLosses() {}
+
+  /** Mean absolute error over all elements: the reconstruction loss. */
+  public static NDArray l1(NDArray reconstruction, NDArray target) {
+    return reconstruction.sub(target).abs().mean();
+  }
+
+  /**
+   * Entropy loss on logits (N, K): q = softmax(l / temperature) per row; sample entropy = mean_n H(q_n); batch
+   * entropy = H(mean_n q_n); returns sample entropy - batch entropy, with {@link #ENTROPY_EPSILON} inside the
+   * logarithms. Minimising it makes each position confident and the batch use many codes.
+   */
+  public static NDArray entropyLoss(NDArray logits, double temperature) {
+    NDArray q = logits.div((float) temperature).softmax(1); // (N, K)
+    NDArray sampleEntropy = q.mul(q.add((float) ENTROPY_EPSILON).log()).sum(new int[] {1}).mean().neg(); // ()
+    NDArray meanQ = q.mean(new int[] {0}); // (K)
+    NDArray batchEntropy = meanQ.mul(meanQ.add((float) ENTROPY_EPSILON).log()).sum().neg(); // ()
+    return sampleEntropy.sub(batchEntropy);
+  }
+
+  /** Hinge discriminator loss: 0.5 (mean relu(1 - D(x)) + mean relu(1 + D(x_hat))). */
+  public static NDArray hingeDiscriminatorLoss(NDArray logitsReal, NDArray logitsFake) {
+    NDArray real = Activation.relu(logitsReal.neg().add(1)).mean();
+    NDArray fake = Activation.relu(logitsFake.add(1)).mean();
+    return real.add(fake).mul(0.5f);
+  }
+
+  /**
+   * LeCAM regulariser (Tseng et al. 2021): mean relu(D(x) - ema_fake)^2 + mean relu(ema_real - D(x_hat))^2,
+   * with the EMAs from {@link LecamEma} (update them with this batch first, as the reference does).
+   */
+  public static NDArray lecamRegularizer(NDArray logitsReal, NDArray logitsFake, LecamEma ema) {
+    NDArray real = Activation.relu(logitsReal.sub((float) ema.fakeEma())).square().mean();
+    NDArray fake = Activation.relu(logitsFake.neg().add((float) ema.realEma())).square().mean();
+    return real.add(fake);
+  }
+
+  /**
+   * The discriminator's total loss: updates {@code ema} with this batch's mean logits, then returns hinge +
+   * {@link #LECAM_WEIGHT} LeCAM.
+   */
+  public static NDArray discriminatorLoss(NDArray logitsReal, NDArray logitsFake, LecamEma ema) {
+    ema.update(logitsReal, logitsFake);
+    return hingeDiscriminatorLoss(logitsReal, logitsFake).add(lecamRegularizer(logitsReal, logitsFake, ema).mul((float) LECAM_WEIGHT));
+  }
+
+  /**
+   * Non-saturating generator loss softplus(-mean D(x_hat)), unweighted (multiply by
+   * {@link #GENERATOR_ADVERSARIAL_WEIGHT}).
+   *
+   * <p>NOTE: IBQ.md puts the mean inside the softplus; binary cross-entropy per patch would be
+   * mean softplus(-D(x_hat)). We follow IBQ.md.
+   */
+  public static NDArray generatorAdversarialLoss(NDArray logitsFake) {
+    return softplus(logitsFake.mean().neg());
+  }
+
+  /** log(1 + e^x), computed stably as max(x, 0) + log(1 + e^-|x|). */
+  public static NDArray softplus(NDArray x) {
+    return Activation.relu(x).add(x.abs().neg().exp().add(1).log());
+  }
+
+  /** exp(entropy) of a usage histogram; 0 for an empty histogram. */
+  public static double perplexity(float[] counts) {
+    double total = 0;
+    for (float c : counts) {
+      total += c;
+    }
+    if (total <= 0) {
+      return 0;
+    }
+    double entropy = 0;
+    for (float c : counts) {
+      if (c > 0) {
+        double p = c / total;
+        entropy -= p * Math.log(p);
+      }
+    }
+    return Math.exp(entropy);
+  }
+}
