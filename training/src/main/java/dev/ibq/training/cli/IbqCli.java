@@ -28,7 +28,10 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class,
       EncodeCommand.class,
       DecodeCommand.class,
-      InspectCommand.class
+      InspectCommand.class,
+      StreamCommand.class,
+      ProduceCommand.class,
+      ConsumeCommand.class
     })
 public final class IbqCli {
 
