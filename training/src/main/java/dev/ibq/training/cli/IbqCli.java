@@ -31,7 +31,11 @@ import picocli.CommandLine.Command;
       InspectCommand.class,
       StreamCommand.class,
       ProduceCommand.class,
-      ConsumeCommand.class
+      ConsumeCommand.class,
+      ClusterCommand.class,
+      SubmitCommand.class,
+      CancelCommand.class,
+      SavepointCommand.class
     })
 public final class IbqCli {
 
