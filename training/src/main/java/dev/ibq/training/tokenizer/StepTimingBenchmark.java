@@ -90,6 +90,14 @@ public final class StepTimingBenchmark {
     return sorted[sorted.length / 2];
   }
 
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+
   public static void main(String[] args) throws IOException {
     int batch = args.length > 0 ? Integer.parseInt(args[0]) : 32;
     int steps = args.length > 1 ? Integer.parseInt(args[1]) : 5;
@@ -100,6 +108,7 @@ public final class StepTimingBenchmark {
     if (threads > 0) {
       // NOTE: on a shared, oversubscribed CPU, PyTorch's OpenMP threads spin-wait and a step can be 5-10x slower
       // with 2 threads than with 1; this pins the intra-op thread count.
+      Engine.getInstance(); // loads the native library
       ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
     }
     Path results = Path.of(System.getProperty("ibq.results", "training/results/tokenizer-step-time.txt"));
@@ -107,7 +116,8 @@ public final class StepTimingBenchmark {
     StringBuilder out = new StringBuilder();
     out.append("# ").append(Instant.now()).append(", ").append(Runtime.getRuntime().availableProcessors())
         .append(" CPU cores, torch intra-op threads ")
-        .append(ai.djl.pytorch.jni.JniUtils.getNumThreads()).append(", preset fashionMnistCpu, median of ").append(steps).append(" steps\n");
+        .append(ai.djl.pytorch.jni.JniUtils.getNumThreads()).append(", preset fashionMnistCpu, median of ").append(steps).append(" steps, load average before: ")
+        .append(loadAverage()).append('\n');
     for (QuantizerType type : QuantizerType.values()) {
       for (int k : ks) {
         TokenizerArchitecture arch = TokenizerArchitecture.fashionMnistCpu().withCodebookSize(k).withQuantizer(type);
