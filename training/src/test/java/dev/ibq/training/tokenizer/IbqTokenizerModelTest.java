@@ -171,4 +171,27 @@ class IbqTokenizerModelTest {
     model.zeroGradients();
     model.parameters().forEach((key, p) -> assertThat(p.getGradient().abs().sum().getFloat()).as(key).isEqualTo(0f));
   }
+
+  @Test
+  void stepIntermediatesLiveOnTheInputsManagerNotTheModels() {
+    for (QuantizerType type : QuantizerType.values()) {
+      IbqTokenizerModel model = IbqTokenizerModel.create(tiny(type), manager);
+      PatchDiscriminator discriminator = new PatchDiscriminator(manager, 1, 8, 2);
+      int before = ((ai.djl.ndarray.BaseNDManager) manager).getManagedArrays().size();
+      try (NDManager step = NDManager.newBaseManager()) {
+        NDArray images = step.randomUniform(-1, 1, new Shape(2, 1, 16, 16));
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+          TokenizerOutput out = model.forward(images, true);
+          NDArray loss = TokenizerLosses.l1(out.reconstruction(), images)
+              .add(out.quantizer().quantizationLoss())
+              .add(out.quantizer().entropyLoss().mul((float) TokenizerLosses.ENTROPY_WEIGHT))
+              .add(TokenizerLosses.generatorAdversarialLoss(discriminator.forward(out.reconstruction(), true)));
+          collector.backward(loss);
+        }
+        model.decodeIndices(model.encodeIndices(images));
+      }
+      model.zeroGradients();
+      assertThat(((ai.djl.ndarray.BaseNDManager) manager).getManagedArrays()).as(type.name()).hasSize(before);
+    }
+  }
 }
