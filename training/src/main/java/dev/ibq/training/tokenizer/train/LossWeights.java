@@ -1,0 +1,49 @@
+package dev.ibq.training.tokenizer.train;
+
+/**
+ * Loss weights of the tokenizer objective (IBQ.md, "Losses"). Generator total:
+ * {@code l1 * L1 + perceptual * P + adversarial * softplus(-D(x_hat)) + quantization * Lq + entropy * Le}.
+ * Discriminator: {@code hinge + lecam * LeCAM} with EMAs of decay {@code lecamDecay}.
+ *
+ * @param l1 weight of the L1 reconstruction loss (1)
+ * @param perceptual weight of the perceptual loss (IBQ: 1 with LPIPS-VGG; 0 here by default because no
+ *     pretrained feature network is available; a non-zero weight needs a feature network in the trainer options)
+ * @param adversarial FIXED weight of the generator's non-saturating loss (0.1; no adaptive weight)
+ * @param quantization weight of the double quantization loss (1.0) or, for VQ, of its codebook+commitment loss
+ * @param entropy weight of the entropy loss (0.05; IBQ only)
+ * @param lecam weight of the LeCAM regulariser in the discriminator loss (0.05)
+ * @param lecamDecay decay of the LeCAM EMAs of mean D(real) and mean D(fake) (0.999)
+ * @param discriminator whether the PatchGAN discriminator and the adversarial loss are used at all
+ * @param discriminatorStartStep first step at which the discriminator is trained and the adversarial loss
+ *     is applied (IBQ: 0)
+ */
+public record LossWeights(
+    double l1,
+    double perceptual,
+    double adversarial,
+    double quantization,
+    double entropy,
+    double lecam,
+    double lecamDecay,
+    boolean discriminator,
+    int discriminatorStartStep) {
+
+  public LossWeights {
+    for (double w : new double[] {l1, perceptual, adversarial, quantization, entropy, lecam}) {
+      if (w < 0 || Double.isNaN(w)) {
+        throw new IllegalArgumentException("loss weights must be non-negative numbers; got " + w + ".");
+      }
+    }
+    if (lecamDecay < 0 || lecamDecay >= 1) {
+      throw new IllegalArgumentException("lecam_decay is " + lecamDecay + "; it must lie in [0, 1).");
+    }
+    if (discriminatorStartStep < 0) {
+      throw new IllegalArgumentException("discriminator_start_step is " + discriminatorStartStep + "; it must be >= 0.");
+    }
+  }
+
+  /** The paper's weights, with the perceptual loss off (no pretrained VGG can be fetched here). */
+  public static LossWeights paper() {
+    return new LossWeights(1.0, 0.0, 0.1, 1.0, 0.05, 0.05, 0.999, true, 0);
+  }
+}

@@ -1,0 +1,108 @@
+package dev.ibq.training.tokenizer.train;
+
+import dev.ibq.training.tokenizer.TokenizerArchitecture;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything that determines a tokenizer training run, as one immutable value. A run directory and
+ * every checkpoint store it in full ({@code config.yaml}); loading a checkpoint rebuilds the model
+ * from that stored copy, never from presets or CLI defaults.
+ *
+ * <p>Built from a named preset ({@link TokenizerPresets}), then overridden by a YAML file and
+ * {@code --set key=value} options through {@link #withOverrides} (keys in snake_case, nested like
+ * this record: {@code architecture.codebook_size}, {@code losses.entropy}, {@code batch_size}).
+ *
+ * @param preset the preset this config started from (names run directories; informative only)
+ * @param dataset the training data; only {@value #FASHION_MNIST} is available here
+ * @param preprocessing the name of the shared preprocessing spec the images go through
+ *     ({@value #FASHION_MNIST_32}: 28x28 padded to 32x32, one channel, values in [-1, 1])
+ * @param architecture the tokenizer (encoder, quantizer, decoder) to build
+ * @param optimizer Adam settings for the generator and for the discriminator
+ * @param losses loss weights
+ * @param batchSize images per step
+ * @param steps optimisation steps in total (a resumed run stops at the same total)
+ * @param seed seeds parameter initialisation and the data order; same seed, same run
+ * @param emaDecay decay of the weight EMA of all generator weights (evaluation, figures and export use
+ *     the EMA weights); pick it so that 1 / (1 - decay) is well below the number of steps
+ * @param logEvery steps between metrics-log lines (and progress-bar refreshes of the windowed figures)
+ * @param checkpointEvery steps between checkpoints ({@code last} is also written at the end); 0 = only at the end
+ * @param figureEvery steps between PNG figure refreshes; 0 = only at the end
+ * @param utilizationWindow steps over which the "recent" codebook utilization is counted
+ * @param evalImages test images evaluated at the end of training (0 = the whole test set)
+ * @param gridImages images shown in the reconstruction grid
+ */
+public record TokenizerTrainingConfig(
+    String preset,
+    String dataset,
+    String preprocessing,
+    TokenizerArchitecture architecture,
+    OptimizerSettings optimizer,
+    LossWeights losses,
+    int batchSize,
+    int steps,
+    long seed,
+    double emaDecay,
+    int logEvery,
+    int checkpointEvery,
+    int figureEvery,
+    int utilizationWindow,
+    int evalImages,
+    int gridImages) {
+
+  public static final String FASHION_MNIST = "fashion-mnist";
+  public static final String IMAGENET = "imagenet";
+  public static final String FASHION_MNIST_32 = "fashion-mnist-32";
+  public static final String IMAGENET_256 = "imagenet-256";
+
+  /** The datasets a config may name; only Fashion-MNIST has a reader in this project. */
+  public static final List<String> DATASETS = List.of(FASHION_MNIST, IMAGENET);
+
+  public TokenizerTrainingConfig {
+    if (!DATASETS.contains(dataset)) {
+      throw new IllegalArgumentException("dataset is '" + dataset + "'; expected one of " + DATASETS + ".");
+    }
+    if (!List.of(FASHION_MNIST_32, IMAGENET_256).contains(preprocessing)) {
+      throw new IllegalArgumentException(
+          "preprocessing is '" + preprocessing + "'; expected " + FASHION_MNIST_32 + " or " + IMAGENET_256 + ".");
+    }
+    positive("batch_size", batchSize);
+    positive("steps", steps);
+    positive("log_every", logEvery);
+    positive("utilization_window", utilizationWindow);
+    positive("grid_images", gridImages);
+    if (checkpointEvery < 0 || figureEvery < 0 || evalImages < 0) {
+      throw new IllegalArgumentException("checkpoint_every, figure_every and eval_images must be >= 0.");
+    }
+    if (emaDecay < 0 || emaDecay >= 1) {
+      throw new IllegalArgumentException("ema_decay is " + emaDecay + "; it must lie in [0, 1).");
+    }
+  }
+
+  private static void positive(String key, int value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(key + " is " + value + "; it must be a positive integer.");
+    }
+  }
+
+  /**
+   * This config with a YAML tree and {@code key=value} assignments applied, in that order.
+   *
+   * @throws IllegalArgumentException naming the key on an unknown key or a wrong type
+   */
+  public TokenizerTrainingConfig withOverrides(Map<String, ?> yaml, String yamlSource, List<String> assignments) {
+    TokenizerTrainingConfig out = this;
+    if (yaml != null && !yaml.isEmpty()) {
+      out = RecordTree.override(out, yaml, yamlSource);
+    }
+    for (String assignment : assignments) {
+      out = RecordTree.set(out, assignment);
+    }
+    return out;
+  }
+
+  /** This config with a different number of steps. */
+  public TokenizerTrainingConfig withSteps(int newSteps) {
+    return RecordTree.override(this, Map.of("steps", newSteps), "--steps");
+  }
+}
