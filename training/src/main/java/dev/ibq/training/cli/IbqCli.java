@@ -12,10 +12,11 @@ import picocli.CommandLine.Command;
 @Command(
     name = "ibq",
     mixinStandardHelpOptions = true,
+    usageHelpAutoWidth = true,
     versionProvider = IbqCli.Version.class,
     description = {
-      "IBQ streaming tokenizer: train an Index Backpropagation Quantization image tokenizer in Java,",
-      "export it to ONNX, and tokenize a live image stream with Kafka and Flink.",
+      "IBQ streaming tokenizer: train an Index Backpropagation Quantization (IBQ) image tokenizer",
+      "in Java, export it to ONNX, and tokenize a live image stream with Kafka and Flink.",
       ""
     },
     commandListHeading = "%nCommands:%n",
@@ -28,7 +29,10 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class,
       EncodeCommand.class,
       DecodeCommand.class,
-      InspectCommand.class
+      InspectCommand.class,
+      StreamCommand.class,
+      ProduceCommand.class,
+      ConsumeCommand.class
     })
 public final class IbqCli {
 
