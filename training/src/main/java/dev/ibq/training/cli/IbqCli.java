@@ -12,10 +12,11 @@ import picocli.CommandLine.Command;
 @Command(
     name = "ibq",
     mixinStandardHelpOptions = true,
+    usageHelpAutoWidth = true,
     versionProvider = IbqCli.Version.class,
     description = {
-      "IBQ streaming tokenizer: train an Index Backpropagation Quantization image tokenizer in Java,",
-      "export it to ONNX, and tokenize a live image stream with Kafka and Flink.",
+      "IBQ streaming tokenizer: train an Index Backpropagation Quantization (IBQ) image tokenizer",
+      "in Java, export it to ONNX, and tokenize a live image stream with Kafka and Flink.",
       ""
     },
     commandListHeading = "%nCommands:%n",
@@ -24,7 +25,15 @@ import picocli.CommandLine.Command;
       "Start with './ibq demo' (an embedded Kafka broker and Flink mini cluster) or './ibq test'.",
       "Run './ibq COMMAND --help' for the options of one command."
     },
-    subcommands = {CommandLine.HelpCommand.class, StreamCommand.class, ProduceCommand.class, ConsumeCommand.class})
+    subcommands = {
+      CommandLine.HelpCommand.class,
+      EncodeCommand.class,
+      DecodeCommand.class,
+      InspectCommand.class,
+      StreamCommand.class,
+      ProduceCommand.class,
+      ConsumeCommand.class
+    })
 public final class IbqCli {
 
   private IbqCli() {}

@@ -35,6 +35,23 @@ final class NamedWeights {
     return new NamedWeights(new TreeMap<>(tensors), null);
   }
 
+  /** The tensors of a DJL state dict, copied to float arrays (the exportable keys only). */
+  static NamedWeights fromStateDict(Map<String, ai.djl.ndarray.NDArray> stateDict) {
+    SortedMap<String, Tensor> tensors = new TreeMap<>();
+    for (Map.Entry<String, ai.djl.ndarray.NDArray> e : stateDict.entrySet()) {
+      if (!TokenizerExporter.exportable(e.getKey())) {
+        continue;
+      }
+      ai.djl.ndarray.NDArray a = e.getValue();
+      if (a.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32) {
+        throw new IllegalArgumentException(
+            "The tokenizer weight '" + e.getKey() + "' is " + a.getDataType() + "; the exporter expects float32.");
+      }
+      tensors.put(e.getKey(), new Tensor(a.getShape().getShape(), a.toFloatArray()));
+    }
+    return new NamedWeights(tensors, null);
+  }
+
   static NamedWeights random(long seed) {
     return new NamedWeights(new TreeMap<>(), new Random(seed));
   }

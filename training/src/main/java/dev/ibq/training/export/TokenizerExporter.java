@@ -2,6 +2,8 @@ package dev.ibq.training.export;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
 import dev.ibq.stream.onnx.TokenizerMetadata;
+import dev.ibq.training.tokenizer.IbqTokenizerModel;
+import dev.ibq.training.tokenizer.TokenizerArchitecture;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -34,8 +36,16 @@ public final class TokenizerExporter {
   /** The written files and the metadata they carry. */
   public record Exported(Path encoder, Path decoder, String tokenizerId, Map<String, String> encoderMetadata) {}
 
-  /** Exports to {@code dir/encoder.onnx} and {@code dir/decoder.onnx}. */
-  static Exported export(ExportArchitecture arch, NamedWeights weights, Description desc, Path dir) throws IOException {
+  /**
+   * Exports a DJL tokenizer (load the EMA weights into it first) to {@code dir/encoder.onnx} and
+   * {@code dir/decoder.onnx}.
+   */
+  public static Exported export(IbqTokenizerModel model, Description desc, Path dir) throws IOException {
+    return export(model.architecture(), NamedWeights.fromStateDict(model.stateDict()), desc, dir);
+  }
+
+  /** Exports the given weights to {@code dir/encoder.onnx} and {@code dir/decoder.onnx}. */
+  static Exported export(TokenizerArchitecture arch, NamedWeights weights, Description desc, Path dir) throws IOException {
     TokenizerGraphs graphs = new TokenizerGraphs(arch, weights);
     OnnxGraph encoder = graphs.encoder(desc.quantizerChunk());
     OnnxGraph decoder = graphs.decoder();
@@ -65,7 +75,7 @@ public final class TokenizerExporter {
         || key.startsWith("quantize.");
   }
 
-  static Map<String, String> metadata(ExportArchitecture arch, Description desc, String id, String role) {
+  static Map<String, String> metadata(TokenizerArchitecture arch, Description desc, String id, String role) {
     Map<String, String> m = new LinkedHashMap<>();
     m.put(TokenizerMetadata.FORMAT, TokenizerMetadata.FORMAT_VERSION);
     m.put(TokenizerMetadata.ROLE, role);
@@ -74,8 +84,8 @@ public final class TokenizerExporter {
     m.put(TokenizerMetadata.TOKENIZER_NAME, desc.name());
     m.put(TokenizerMetadata.CODEBOOK_SIZE, Integer.toString(arch.codebookSize()));
     m.put(TokenizerMetadata.CODE_DIM, Integer.toString(arch.codeDim()));
-    m.put(TokenizerMetadata.GRID_HEIGHT, Integer.toString(arch.gridSize()));
-    m.put(TokenizerMetadata.GRID_WIDTH, Integer.toString(arch.gridSize()));
+    m.put(TokenizerMetadata.GRID_HEIGHT, Integer.toString(arch.gridHeight()));
+    m.put(TokenizerMetadata.GRID_WIDTH, Integer.toString(arch.gridWidth()));
     boolean encoder = TokenizerMetadata.ROLE_ENCODER.equals(role);
     m.put(TokenizerMetadata.IMAGE_CHANNELS, Integer.toString(encoder ? arch.inChannels() : arch.outChannels()));
     m.put(TokenizerMetadata.IMAGE_HEIGHT, Integer.toString(arch.resolution()));

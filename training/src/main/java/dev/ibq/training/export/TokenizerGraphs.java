@@ -7,6 +7,8 @@ import static dev.ibq.training.export.OnnxGraph.stringAttr;
 
 import ai.onnx.proto.OnnxMl.TensorProto;
 import dev.ibq.stream.onnx.TokenizerMetadata;
+import dev.ibq.training.tokenizer.QuantizerType;
+import dev.ibq.training.tokenizer.TokenizerArchitecture;
 
 /**
  * Builds the encoder and decoder ONNX graphs of the IBQ tokenizer (VQGAN/taming architecture) from its
@@ -34,10 +36,10 @@ import dev.ibq.stream.onnx.TokenizerMetadata;
 final class TokenizerGraphs {
   static final float GROUP_NORM_EPS = 1e-6f;
 
-  private final ExportArchitecture arch;
+  private final TokenizerArchitecture arch;
   private final NamedWeights weights;
 
-  TokenizerGraphs(ExportArchitecture arch, NamedWeights weights) {
+  TokenizerGraphs(TokenizerArchitecture arch, NamedWeights weights) {
     this.arch = arch;
     this.weights = weights;
   }
@@ -55,7 +57,7 @@ final class TokenizerGraphs {
       for (int j = 0; j < arch.numResBlocks(); j++) {
         x = resnet(g, x, "encoder.down." + i + ".block." + j, blockIn, blockOut);
         blockIn = blockOut;
-        if (arch.attentionAt(res)) {
+        if (arch.attnResolutions().contains(res)) {
           x = attention(g, x, "encoder.down." + i + ".attn." + j, blockIn, res);
         }
       }
@@ -72,7 +74,7 @@ final class TokenizerGraphs {
     x = conv(g, x, "encoder.conv_out", blockIn, arch.zChannels(), 3, 1, 1);
     String z = conv(g, x, "quant_conv", arch.zChannels(), arch.codeDim(), 1, 1, 0); // (B, D, H', W')
     float[] codebook = weights.take("quantize.embedding.weight", arch.codebookSize(), arch.codeDim()); // (K, D)
-    String tokens = new QuantizerGraph(g, codebook, arch.codebookSize(), arch.codeDim(), chunk, arch.nearestCode()).tokens(z, res);
+    String tokens = new QuantizerGraph(g, codebook, arch.codebookSize(), arch.codeDim(), chunk, arch.quantizer() == QuantizerType.VQ).tokens(z, res);
     g.node("Identity", new String[] {tokens}, new String[] {TokenizerMetadata.TOKENS});
     g.output(TokenizerMetadata.TOKENS, TensorProto.DataType.INT32, -1, res, res);
     return g;
@@ -81,7 +83,7 @@ final class TokenizerGraphs {
   /** The decoder graph: tokens -> images. */
   OnnxGraph decoder() {
     OnnxGraph g = new OnnxGraph("ibq_decoder");
-    int res = arch.gridSize();
+    int res = arch.gridHeight();
     int d = arch.codeDim();
     g.input(TokenizerMetadata.TOKENS, TensorProto.DataType.INT32, -1, res, res);
     float[] codebook = weights.take("quantize.embedding.weight", arch.codebookSize(), d);
@@ -98,10 +100,10 @@ final class TokenizerGraphs {
     x = resnet(g, x, "decoder.mid.block_2", blockIn, blockIn);
     for (int i = levels - 1; i >= 0; i--) {
       int blockOut = arch.ch() * arch.chMult().get(i);
-      for (int j = 0; j < arch.numResBlocks() + 1; j++) {
+      for (int j = 0; j < arch.decoderResBlocks(); j++) {
         x = resnet(g, x, "decoder.up." + i + ".block." + j, blockIn, blockOut);
         blockIn = blockOut;
-        if (arch.attentionAt(res)) {
+        if (arch.attnResolutions().contains(res)) {
           x = attention(g, x, "decoder.up." + i + ".attn." + j, blockIn, res);
         }
       }

@@ -6,6 +6,8 @@ import dev.ibq.stream.onnx.ExecutionProvider;
 import dev.ibq.stream.onnx.OnnxDecoder;
 import dev.ibq.stream.onnx.OnnxTokenizer;
 import dev.ibq.stream.onnx.TokenizerInfo;
+import dev.ibq.training.tokenizer.QuantizerType;
+import dev.ibq.training.tokenizer.TokenizerArchitecture;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
@@ -14,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The exporter on random weights: graphs load in ONNX Runtime, chunking does not change tokens. */
 class RandomExportTest {
-  static final ExportArchitecture TINY =
-      new ExportArchitecture(16, 1, 1, 16, List.of(1, 2), 1, List.of(8), 8, 8, 64, 8, false);
+  static final TokenizerArchitecture TINY =
+      new TokenizerArchitecture(16, 1, 1, 16, List.of(1, 2), 1, List.of(8), 8, 8, 64, 8, 0.0, QuantizerType.IBQ);
 
   @Test
   void chunkedAndUnchunkedEncodersAgreeAndDecoderRuns(@TempDir Path dir) throws Exception {

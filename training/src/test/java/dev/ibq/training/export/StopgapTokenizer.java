@@ -1,5 +1,7 @@
 package dev.ibq.training.export;
 
+import dev.ibq.training.tokenizer.QuantizerType;
+import dev.ibq.training.tokenizer.TokenizerArchitecture;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -11,8 +13,7 @@ public final class StopgapTokenizer {
   private StopgapTokenizer() {}
 
   public static void main(String[] args) throws Exception {
-    ExportArchitecture fmnistCpu =
-        new ExportArchitecture(32, 1, 1, 32, List.of(1, 2, 2), 1, List.of(8), 64, 256, 1024, 8, false);
+    TokenizerArchitecture fmnistCpu = TokenizerArchitecture.fashionMnistCpu();
     String config =
         "{\"architecture\":{\"resolution\":32,\"inChannels\":1,\"outChannels\":1,\"ch\":32,\"chMult\":[1,2,2],"
             + "\"numResBlocks\":1,\"attnResolutions\":[8],\"zChannels\":64,\"codeDim\":256,\"codebookSize\":1024,"
