@@ -26,6 +26,9 @@ import picocli.CommandLine.Command;
     },
     subcommands = {
       CommandLine.HelpCommand.class,
+      StreamCommand.class,
+      ProduceCommand.class,
+      ConsumeCommand.class,
       TrainArCommand.class,
       GenerateCommand.class,
       TrainClassifierCommand.class
