@@ -32,7 +32,10 @@ import picocli.CommandLine.Command;
       InspectCommand.class,
       StreamCommand.class,
       ProduceCommand.class,
-      ConsumeCommand.class
+      ConsumeCommand.class,
+      TrainArCommand.class,
+      GenerateCommand.class,
+      TrainClassifierCommand.class
     })
 public final class IbqCli {
 
