@@ -24,7 +24,12 @@ import picocli.CommandLine.Command;
       "Start with './ibq demo' (an embedded Kafka broker and Flink mini cluster) or './ibq test'.",
       "Run './ibq COMMAND --help' for the options of one command."
     },
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {
+      CommandLine.HelpCommand.class,
+      TrainTokenizerCommand.class,
+      EvalTokenizerCommand.class,
+      BenchTokenizerCommand.class,
+    })
 public final class IbqCli {
 
   private IbqCli() {}
