@@ -27,6 +27,9 @@ import picocli.CommandLine.Command;
     },
     subcommands = {
       CommandLine.HelpCommand.class,
+      TrainTokenizerCommand.class,
+      EvalTokenizerCommand.class,
+      BenchTokenizerCommand.class,
       EncodeCommand.class,
       DecodeCommand.class,
       InspectCommand.class,
