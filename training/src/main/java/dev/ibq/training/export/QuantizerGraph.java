@@ -68,7 +68,8 @@ final class QuantizerGraph {
     if (chunks == 1) {
       String ct = g.floats("codebook_t", transposed(0, k), d, k); // (D, K)
       String logits = logits(z, ct, 0, k, ""); // (N, K)
-      return g.op("ArgMax", "token_index", new String[] {logits}, intAttr("axis", 1), intAttr("keepdims", 0)); // (N)
+      String index = bestInChunk(logits, k, 0)[1]; // (N, 1)
+      return g.op("Squeeze", "token_index", new String[] {index, g.longs("squeeze_axes", 1)}); // (N)
     }
     List<String> bestValues = new ArrayList<>();
     List<String> bestIndices = new ArrayList<>();
