@@ -38,7 +38,11 @@ import picocli.CommandLine.Command;
       ConsumeCommand.class,
       TrainArCommand.class,
       GenerateCommand.class,
-      TrainClassifierCommand.class
+      TrainClassifierCommand.class,
+      ClusterCommand.class,
+      SubmitCommand.class,
+      CancelCommand.class,
+      SavepointCommand.class
     })
 public final class IbqCli {
 
