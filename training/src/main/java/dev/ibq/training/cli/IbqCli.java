@@ -26,7 +26,6 @@ import picocli.CommandLine.Command;
       "Run './ibq COMMAND --help' for the options of one command."
     },
     subcommands = {
-      CommandLine.HelpCommand.class,
       TrainTokenizerCommand.class,
       EvalTokenizerCommand.class,
       BenchTokenizerCommand.class,
@@ -42,7 +41,8 @@ import picocli.CommandLine.Command;
       ClusterCommand.class,
       SubmitCommand.class,
       CancelCommand.class,
-      SavepointCommand.class
+      SavepointCommand.class,
+      CommandLine.HelpCommand.class
     })
 public final class IbqCli {
 
