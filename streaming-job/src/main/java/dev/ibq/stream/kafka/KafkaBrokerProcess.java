@@ -197,6 +197,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
 
   private void awaitReady() {
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    awaitPortOpen(deadline); // before any Kafka client exists, so that the wait does not log connection warnings
     Properties p = new Properties();
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
@@ -222,6 +223,23 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     throw new IllegalStateException(
         "The Kafka broker did not become ready within " + READY_TIMEOUT.toSeconds() + " s; see "
             + workDir.resolve("server.log") + ".");
+  }
+
+  private void awaitPortOpen(long deadline) {
+    int port = Integer.parseInt(bootstrapServers.substring(bootstrapServers.lastIndexOf(':') + 1));
+    while (System.nanoTime() < deadline && process.isAlive()) {
+      try (java.net.Socket s = new java.net.Socket()) {
+        s.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 500);
+        return;
+      } catch (IOException notYet) {
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("Interrupted while waiting for the Kafka broker.", e);
+        }
+      }
+    }
   }
 
   private static Path writeServerProperties(Path dir, int clientPort, int controllerPort) throws IOException {
