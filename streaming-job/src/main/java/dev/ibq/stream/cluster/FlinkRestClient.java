@@ -79,6 +79,11 @@ public final class FlinkRestClient {
     return get("/jobs/" + jobId).path("state").asText();
   }
 
+  /** The job's run time in ms so far (Flink's {@code duration}: from submission to now or to its end). */
+  public long jobDurationMillis(String jobId) {
+    return get("/jobs/" + jobId).path("duration").asLong();
+  }
+
   /** Completed checkpoints of the job so far. */
   public int completedCheckpoints(String jobId) {
     return get("/jobs/" + jobId + "/checkpoints").path("counts").path("completed").asInt();
