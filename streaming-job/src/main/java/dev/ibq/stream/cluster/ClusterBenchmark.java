@@ -61,6 +61,7 @@ public final class ClusterBenchmark {
     int reps = Integer.parseInt(a.get("reps"));
     List<ImageRecord> images = ImageRecords.fashionMnist(FashionMnist.load(FashionMnist.Split.TEST), 0, n);
     List<Run> runs = new ArrayList<>();
+    String loadBefore = loadAverage();
     long t0 = System.nanoTime();
     try (StandaloneCluster cluster = StandaloneCluster.start(Files.createTempDirectory("ibq-bench-cluster"), 1, 2)) {
       long clusterStartMillis = (System.nanoTime() - t0) / 1_000_000;
@@ -69,7 +70,7 @@ public final class ClusterBenchmark {
         runs.add(run("mini cluster", rep, cluster, null, images, a));
         runs.add(run("standalone cluster", rep, cluster, jarId, images, a));
       }
-      write(Path.of(a.get("out")), a, runs, clusterStartMillis, cluster.rest().overview().flinkVersion());
+      write(Path.of(a.get("out")), a, runs, clusterStartMillis, cluster.rest().overview().flinkVersion(), loadBefore + " -> " + loadAverage());
     }
   }
 
@@ -122,7 +123,17 @@ public final class ClusterBenchmark {
     return r;
   }
 
-  private static void write(Path dir, Map<String, String> a, List<Run> runs, long clusterStartMillis, String flinkVersion) throws Exception {
+  /** The 1-minute load average (the machine may be shared with other work), or "n/a". */
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+    } catch (Exception e) {
+      return "n/a";
+    }
+  }
+
+  private static void write(Path dir, Map<String, String> a, List<Run> runs, long clusterStartMillis, String flinkVersion, String load)
+      throws Exception {
     Files.createDirectories(dir);
     String command = "java -cp \"streaming-job/target/classes:$(cat training/target/classpath.txt)\" dev.ibq.stream.cluster.ClusterBenchmark"
         + " --images " + a.get("images") + " --batch " + a.get("batch") + " --reps " + a.get("reps");
@@ -131,7 +142,7 @@ public final class ClusterBenchmark {
     json.append(String.format(Locale.ROOT, "  \"date\": \"%s\",%n  \"command\": \"%s\",%n", Instant.now(), command.replace("\"", "\\\"")));
     json.append(String.format(Locale.ROOT, "  \"flink\": \"%s\",%n  \"cores\": %d,%n  \"images\": %s,%n  \"batch\": %s,%n  \"model\": \"%s\",%n",
         flinkVersion, Runtime.getRuntime().availableProcessors(), a.get("images"), a.get("batch"), Path.of(a.get("model")).getFileName()));
-    json.append(String.format(Locale.ROOT, "  \"cluster_start_ms\": %d,%n", clusterStartMillis));
+    json.append(String.format(Locale.ROOT, "  \"cluster_start_ms\": %d,%n  \"load_average_1m\": \"%s\",%n", clusterStartMillis, load));
     json.append(String.format(Locale.ROOT, "  \"mini_job_images_per_s\": %.1f,%n  \"mini_steady_images_per_s\": %.1f,%n", mini[0], mini[1]));
     json.append(String.format(Locale.ROOT, "  \"cluster_job_images_per_s\": %.1f,%n  \"cluster_steady_images_per_s\": %.1f,%n", cl[0], cl[1]));
     json.append(String.format(Locale.ROOT, "  \"cluster_over_mini_job\": %.3f,%n  \"cluster_over_mini_steady\": %.3f,%n", cl[0] / mini[0], cl[1] / mini[1]));
@@ -150,9 +161,10 @@ public final class ClusterBenchmark {
     md.append(String.format(Locale.ROOT,
         "%s; Flink %s, %d cores; %s Fashion-MNIST test images (PNG), batch %s, parallelism 1, exactly-once, checkpoints every 1 s,"
             + " ONNX Runtime CPU, model %s; one Kafka broker process for both. Standalone cluster: JobManager + 1 TaskManager"
-            + " (2 slots, 640 MB heap) as separate JVMs, job jar over REST; started in %.1f s (not counted).%n%n",
+            + " (2 slots, 640 MB heap) as separate JVMs, job jar over REST; started in %.1f s (not counted)."
+        + " 1-minute load average before -> after: %s.%n%n",
         Instant.now(), flinkVersion, Runtime.getRuntime().availableProcessors(), a.get("images"), a.get("batch"),
-        Path.of(a.get("model")).getFileName(), clusterStartMillis / 1000.0));
+        Path.of(a.get("model")).getFileName(), clusterStartMillis / 1000.0, load));
     md.append("| where | rep | records | duplicates | job s | images/s (job) | images/s (steady) | wall s |\n|---|---|---|---|---|---|---|---|\n");
     for (Run r : runs) {
       md.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %.1f | %.0f | %.0f | %.1f |%n",
