@@ -125,7 +125,8 @@ class ClusterDeployIT {
     produce(in, images.subList(0, 300), 0);
     String jobA = submit(modelA, in, out, dlq, "it-upgrade", null);
     awaitCommitted(out, n -> n >= 300, Duration.ofMinutes(3));
-    CompletableFuture<Void> producing = CompletableFuture.runAsync(() -> produce(in, images.subList(300, images.size()), 100));
+    // 500 more at 50/s (10 s): the stop below lands in the middle of them even on a loaded machine.
+    CompletableFuture<Void> producing = CompletableFuture.runAsync(() -> produce(in, images.subList(300, images.size()), 50));
     Thread.sleep(1500); // stop in the middle of the paced part
 
     SavepointCommand.Result sp = SavepointCommand.run(cluster.rest().baseUrl(), jobA, true, false, null, Duration.ofMinutes(2));
