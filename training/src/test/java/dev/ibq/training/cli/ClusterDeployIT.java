@@ -123,6 +123,7 @@ class ClusterDeployIT {
     KafkaBrokerProcess.createTopics(cluster.bootstrapServers(), 1, in, out, dlq);
 
     produce(in, images.subList(0, 300), 0);
+    long taskManager = cluster.taskManagerPids().get(0);
     String jobA = submit(modelA, in, out, dlq, "it-upgrade", null);
     awaitCommitted(out, n -> n >= 300, Duration.ofMinutes(3));
     // 500 more at 50/s (10 s): the stop below lands in the middle of them even on a loaded machine.
@@ -138,6 +139,14 @@ class ClusterDeployIT {
     List<TokenRecord> tokens = awaitCommitted(out, n -> n >= images.size(), Duration.ofMinutes(3));
     awaitCheckpoints(jobB, 2);
     tokens = committed(out);
+    // Both jobs ran in the same TaskManager JVM, each in its own user-code class loader. ONNX Runtime
+    // comes from Flink's lib/, so its native library is mapped once. (Bundled in the job jar, each class
+    // loader extracts and maps another copy, found by hand: two after one upgrade, with the CUDA provider
+    // ~400 MB of native code per copy.)
+    assertThat(cluster.taskManagerPids()).containsExactly(taskManager);
+    if (Files.isReadable(Path.of("/proc/" + taskManager + "/maps"))) {
+      assertThat(loadedOnnxRuntimeLibraries(taskManager)).as("libonnxruntime.so copies mapped in the TaskManager").hasSize(1);
+    }
     CancelCommand.run(cluster.rest().baseUrl(), jobB);
 
     String idA = tokenizerId(modelA), idB = tokenizerId(modelB);
@@ -240,6 +249,17 @@ class ClusterDeployIT {
     assertThat(duplicates).as("duplicated image ids").isEmpty();
     assertThat(tokens).hasSize(images.size());
     assertThat(seen).containsExactlyInAnyOrderElementsOf(images.stream().map(ImageRecord::getImageId).toList());
+  }
+
+  /** Distinct files named libonnxruntime.so mapped into a process (Linux /proc). */
+  private static Set<String> loadedOnnxRuntimeLibraries(long pid) throws java.io.IOException {
+    Set<String> paths = new HashSet<>();
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/maps"))) {
+      if (line.endsWith("/libonnxruntime.so")) {
+        paths.add(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return paths;
   }
 
   private static String tokenizerId(Path encoder) throws Exception {
