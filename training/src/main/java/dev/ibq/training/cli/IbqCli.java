@@ -27,12 +27,17 @@ import picocli.CommandLine.Command;
     },
     subcommands = {
       CommandLine.HelpCommand.class,
+      TrainTokenizerCommand.class,
+      EvalTokenizerCommand.class,
+      BenchTokenizerCommand.class,
       EncodeCommand.class,
       DecodeCommand.class,
       InspectCommand.class,
       StreamCommand.class,
       ProduceCommand.class,
-      ConsumeCommand.class
+      ConsumeCommand.class,
+      ExportCommand.class,
+      BenchExportCommand.class
     })
 public final class IbqCli {
 
