@@ -153,6 +153,21 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Leaves the broker running after this JVM exits (for {@code ibq cluster start}, which returns while
+   * the cluster keeps running): removes the exit hook that would kill it and makes {@link #close()} a
+   * no-op. Stop it later by its {@link #pid()}; its directory is kept.
+   */
+  public long detach() {
+    closed = true;
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException ignored) {
+      // the JVM is already shutting down
+    }
+    return process.pid();
+  }
+
   /** Stops the broker (SIGTERM, then SIGKILL after 20 s) and deletes its directory if asked to. */
   @Override
   public void close() {
@@ -182,6 +197,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
 
   private void awaitReady() {
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    awaitPortOpen(deadline); // before any Kafka client exists, so that the wait does not log connection warnings
     Properties p = new Properties();
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
@@ -207,6 +223,23 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     throw new IllegalStateException(
         "The Kafka broker did not become ready within " + READY_TIMEOUT.toSeconds() + " s; see "
             + workDir.resolve("server.log") + ".");
+  }
+
+  private void awaitPortOpen(long deadline) {
+    int port = Integer.parseInt(bootstrapServers.substring(bootstrapServers.lastIndexOf(':') + 1));
+    while (System.nanoTime() < deadline && process.isAlive()) {
+      try (java.net.Socket s = new java.net.Socket()) {
+        s.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 500);
+        return;
+      } catch (IOException notYet) {
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("Interrupted while waiting for the Kafka broker.", e);
+        }
+      }
+    }
   }
 
   private static Path writeServerProperties(Path dir, int clientPort, int controllerPort) throws IOException {

@@ -26,7 +26,6 @@ import picocli.CommandLine.Command;
       "Run './ibq COMMAND --help' for the options of one command."
     },
     subcommands = {
-      CommandLine.HelpCommand.class,
       TrainTokenizerCommand.class,
       EvalTokenizerCommand.class,
       BenchTokenizerCommand.class,
@@ -37,7 +36,15 @@ import picocli.CommandLine.Command;
       ProduceCommand.class,
       ConsumeCommand.class,
       ExportCommand.class,
-      BenchExportCommand.class
+      BenchExportCommand.class,
+      TrainArCommand.class,
+      GenerateCommand.class,
+      TrainClassifierCommand.class,
+      ClusterCommand.class,
+      SubmitCommand.class,
+      CancelCommand.class,
+      SavepointCommand.class,
+      CommandLine.HelpCommand.class
     })
 public final class IbqCli {
 
