@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
       "Run './ibq COMMAND --help' for the options of one command."
     },
     subcommands = {
+      DemoCommand.class,
       TrainTokenizerCommand.class,
       EvalTokenizerCommand.class,
       BenchTokenizerCommand.class,
