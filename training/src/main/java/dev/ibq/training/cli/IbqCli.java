@@ -26,9 +26,11 @@ import picocli.CommandLine.Command;
       "Run './ibq COMMAND --help' for the options of one command."
     },
     subcommands = {
+      DemoCommand.class,
       TrainTokenizerCommand.class,
       EvalTokenizerCommand.class,
       BenchTokenizerCommand.class,
+      ExportCommand.class,
       EncodeCommand.class,
       DecodeCommand.class,
       InspectCommand.class,
@@ -42,6 +44,7 @@ import picocli.CommandLine.Command;
       SubmitCommand.class,
       CancelCommand.class,
       SavepointCommand.class,
+      BenchExportCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class IbqCli {
