@@ -1,11 +1,11 @@
 package dev.ibq.stream.kafka;
 
 import dev.ibq.schemas.ImageRecord;
+import dev.ibq.schemas.codec.AvroCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -19,7 +19,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class ImageProducer implements AutoCloseable {
   private final KafkaProducer<byte[], byte[]> producer;
   private final String topic;
-  private final BinaryMessageEncoder<ImageRecord> encoder = AvroRecordSerializer.encoder(ImageRecord.class);
+  private final AvroCodec<ImageRecord> codec = AvroCodec.forClass(ImageRecord.class);
   private final double recordsPerSecond;
   private final long startNanos = System.nanoTime();
   private long sent;
@@ -48,7 +48,7 @@ public final class ImageProducer implements AutoCloseable {
 
   /** Sends one image record keyed by its id (waiting first when a rate is set). */
   public void send(ImageRecord record) {
-    sendRaw(record.getImageId(), AvroRecordSerializer.encode(encoder, record));
+    sendRaw(record.getImageId(), codec.encode(record));
   }
 
   /** Sends an arbitrary value (for hostile-input tests and tools). */
