@@ -153,6 +153,21 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Leaves the broker running after this JVM exits (for {@code ibq cluster start}, which returns while
+   * the cluster keeps running): removes the exit hook that would kill it and makes {@link #close()} a
+   * no-op. Stop it later by its {@link #pid()}; its directory is kept.
+   */
+  public long detach() {
+    closed = true;
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException ignored) {
+      // the JVM is already shutting down
+    }
+    return process.pid();
+  }
+
   /** Stops the broker (SIGTERM, then SIGKILL after 20 s) and deletes its directory if asked to. */
   @Override
   public void close() {

@@ -89,8 +89,16 @@ public final class ArCheckpoint {
     }
   }
 
-  /** Rebuilds the model from the checkpoint's own config and loads its weights (and saved moments). */
+  /** Rebuilds the model from the checkpoint's own config and loads its weights, without the optimizer state. */
   public static Loaded load(Path file, NDManager manager) {
+    return load(file, manager, false);
+  }
+
+  /**
+   * Rebuilds the model from the checkpoint's own config and loads its weights; with {@code optimizerState} also
+   * the AdamW moments (for resuming), otherwise they are skipped.
+   */
+  public static Loaded load(Path file, NDManager manager, boolean optimizerState) {
     try (DataInputStream in = open(file)) {
       Header header = header(in, file);
       Transformer model = new Transformer(manager, header.config(), 0);
@@ -106,6 +114,9 @@ public final class ArCheckpoint {
             model.parameters().assign(name, values);
             values.close();
           });
+      if (!optimizerState) {
+        return new Loaded(header, model, Map.of(), Map.of());
+      }
       Map<String, NDArray> first = readTensors(in, manager);
       Map<String, NDArray> second = readTensors(in, manager);
       return new Loaded(header, model, first, second);

@@ -109,7 +109,7 @@ public final class ArTrainer {
       AdamW optimizer = new AdamW(manager, train.beta1(), train.beta2(), 1e-8f, train.weightDecay());
       long startStep = 0;
       if (resume && Files.isRegularFile(checkpoint)) {
-        ArCheckpoint.Loaded loaded = ArCheckpoint.load(checkpoint, manager);
+        ArCheckpoint.Loaded loaded = ArCheckpoint.load(checkpoint, manager, true);
         ArCheckpoint.Header header = loaded.header();
         if (!header.config().equals(config)) {
           loaded.close();

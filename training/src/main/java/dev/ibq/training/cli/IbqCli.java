@@ -26,13 +26,23 @@ import picocli.CommandLine.Command;
       "Run './ibq COMMAND --help' for the options of one command."
     },
     subcommands = {
-      CommandLine.HelpCommand.class,
+      TrainTokenizerCommand.class,
+      EvalTokenizerCommand.class,
+      BenchTokenizerCommand.class,
       EncodeCommand.class,
       DecodeCommand.class,
       InspectCommand.class,
       StreamCommand.class,
       ProduceCommand.class,
-      ConsumeCommand.class
+      ConsumeCommand.class,
+      TrainArCommand.class,
+      GenerateCommand.class,
+      TrainClassifierCommand.class,
+      ClusterCommand.class,
+      SubmitCommand.class,
+      CancelCommand.class,
+      SavepointCommand.class,
+      CommandLine.HelpCommand.class
     })
 public final class IbqCli {
 

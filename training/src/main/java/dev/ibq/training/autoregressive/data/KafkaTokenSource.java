@@ -1,8 +1,7 @@
 package dev.ibq.training.autoregressive.data;
 
 import dev.ibq.schemas.TokenRecord;
-import java.io.IOException;
-import java.nio.ByteBuffer;
+import dev.ibq.schemas.codec.AvroCodec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class KafkaTokenSource {
 
   private static final Logger LOG = LoggerFactory.getLogger(KafkaTokenSource.class);
+  private static final AvroCodec<TokenRecord> CODEC = AvroCodec.forClass(TokenRecord.class);
 
   private KafkaTokenSource() {}
 
@@ -88,8 +88,8 @@ public final class KafkaTokenSource {
 
   private static TokenRecord decode(ConsumerRecord<byte[], byte[]> record) {
     try {
-      return TokenRecord.fromByteBuffer(ByteBuffer.wrap(record.value()));
-    } catch (IOException | RuntimeException e) {
+      return CODEC.decode(record.value()); // any released TokenRecord schema version
+    } catch (RuntimeException e) {
       throw new IllegalArgumentException(
           "Record at " + record.topic() + "-" + record.partition() + "@" + record.offset()
               + " is not a single-object-encoded TokenRecord: " + e.getMessage(), e);
