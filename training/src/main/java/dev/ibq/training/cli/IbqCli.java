@@ -35,6 +35,8 @@ import picocli.CommandLine.Command;
       StreamCommand.class,
       ProduceCommand.class,
       ConsumeCommand.class,
+      ExportCommand.class,
+      BenchExportCommand.class,
       TrainArCommand.class,
       GenerateCommand.class,
       TrainClassifierCommand.class,
