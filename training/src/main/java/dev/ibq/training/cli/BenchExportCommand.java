@@ -56,7 +56,14 @@ public final class BenchExportCommand implements Callable<Integer> {
   @Option(names = "--unchunked-n", defaultValue = "1024", description = "Positions for the unchunked memory comparison (0 = skip).")
   int unchunkedN;
 
-  @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = one per core).")
+  @Option(
+      names = "--threads",
+      defaultValue = "1",
+      description = {
+        "Intra-op threads for BOTH engines (ONNX Runtime and libtorch), default ${DEFAULT-VALUE}; 0 = each engine's default.",
+        "Equal counts keep the comparison fair; on a shared machine libtorch's OpenMP spin-waiting with more",
+        "threads than free cores slows it down by an order of magnitude."
+      })
   int threads;
 
   @Option(names = "--results", defaultValue = "training/benchmarks/export", description = "Results path without extension (default ${DEFAULT-VALUE}).")
@@ -81,13 +88,16 @@ public final class BenchExportCommand implements Callable<Integer> {
     a.add("--parity-images " + parityImages);
     a.add("--quant-k " + quantK + " --quant-d " + quantD + " --quant-n " + quantN + " --chunk " + chunk);
     a.add("--unchunked-n " + unchunkedN);
-    if (threads > 0) {
-      a.add("--threads " + threads);
-    }
+    a.add("--threads " + threads);
     return a;
   }
 
   public static ExportBenchmark.Result run(BenchExportCommand c, String command) throws Exception {
+    if (c.threads > 0) {
+      // Must precede the first DJL call: libtorch reads it when the engine starts.
+      System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(c.threads));
+      System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+    }
     try (NDManager manager = NDManager.newBaseManager()) {
       IbqTokenizerModel model;
       PreprocessingSpec spec;

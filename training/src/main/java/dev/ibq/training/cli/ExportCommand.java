@@ -97,7 +97,7 @@ public final class ExportCommand implements Callable<Integer> {
         config = loaded.config();
         spec = loaded.preprocessing();
         model = loaded.model();
-        source = "checkpoint " + loaded.directory() + " (EMA weights, step " + loaded.step() + ")";
+        source = "checkpoint " + relative(loaded.directory()) + " (EMA weights, step " + loaded.step() + ")";
         defaultName = "ibq-" + config.preset() + "-step" + loaded.step();
       } else {
         config = TokenizerPresets.get(randomInit);
@@ -121,5 +121,12 @@ public final class ExportCommand implements Callable<Integer> {
       ModelCard.write(out, exported, source, parity);
       return new Result(exported, parity);
     }
+  }
+
+  /** {@code path} relative to the working directory when it lies under it (keeps model cards free of home paths). */
+  static Path relative(Path path) {
+    Path cwd = Path.of("").toAbsolutePath();
+    Path abs = path.toAbsolutePath().normalize();
+    return abs.startsWith(cwd) ? cwd.relativize(abs) : abs;
   }
 }

@@ -29,14 +29,13 @@ import picocli.CommandLine.Command;
       TrainTokenizerCommand.class,
       EvalTokenizerCommand.class,
       BenchTokenizerCommand.class,
+      ExportCommand.class,
       EncodeCommand.class,
       DecodeCommand.class,
       InspectCommand.class,
       StreamCommand.class,
       ProduceCommand.class,
       ConsumeCommand.class,
-      ExportCommand.class,
-      BenchExportCommand.class,
       TrainArCommand.class,
       GenerateCommand.class,
       TrainClassifierCommand.class,
@@ -44,6 +43,7 @@ import picocli.CommandLine.Command;
       SubmitCommand.class,
       CancelCommand.class,
       SavepointCommand.class,
+      BenchExportCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class IbqCli {

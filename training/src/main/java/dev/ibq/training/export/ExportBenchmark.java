@@ -102,6 +102,8 @@ public final class ExportBenchmark {
       String command,
       String machine,
       String model,
+      int threads,
+      String onnxProvider,
       List<EncodeRow> encode,
       QuantizerResult quantizer,
       ParityCheck.Result parity) {}
@@ -117,7 +119,9 @@ public final class ExportBenchmark {
     int maxBatch = options.batches().stream().mapToInt(Integer::intValue).max().orElse(1);
     float[] images = ParityCheck.fashionMnist(FashionMnist.Split.TEST, Math.max(maxBatch, 256), spec);
     List<EncodeRow> rows = new ArrayList<>();
+    String provider;
     try (OnnxTokenizer tokenizer = OnnxTokenizer.open(workDir.resolve(TokenizerMetadata.ENCODER_FILE), ort)) {
+      provider = tokenizer.info().provider().name();
       for (int batch : options.batches()) {
         double onnx = throughput(batch, options.secondsPerPoint(), images, spec.tensorSize(), x -> tokenizer.encode(x, batch));
         double djl = throughput(batch, options.secondsPerPoint(), images, spec.tensorSize(), x -> djlEncode(model, x, batch));
@@ -134,7 +138,9 @@ public final class ExportBenchmark {
       LOG.info("parity: {}", parity.summary());
     }
     Result result =
-        new Result(Instant.now().toString(), command, machine(), modelDescription, rows, quantizer, parity);
+        new Result(
+            Instant.now().toString(), command, machine(), modelDescription, options.threads(), provider, rows, quantizer,
+            parity);
     write(result, results);
     return result;
   }
@@ -369,7 +375,9 @@ public final class ExportBenchmark {
     md.append("# Export benchmark\n\n");
     md.append("Reproduce: `").append(r.command()).append("`\n\n");
     md.append("Run ").append(r.when()).append(" on ").append(r.machine()).append(".\n");
-    md.append("Model: ").append(r.model()).append(".\n\n");
+    md.append("Model: ").append(r.model()).append(".\n");
+    md.append("Threads: ").append(r.threads() == 0 ? "each engine's default" : r.threads() + " intra-op thread(s) in both ONNX Runtime and libtorch")
+        .append("; ONNX Runtime execution provider: ").append(r.onnxProvider()).append(" (DJL/libtorch on the CPU).\n\n");
     md.append("## Encode throughput, same weights and images (images/s)\n\n");
     md.append("| batch | ONNX Runtime | DJL (PyTorch) | ONNX / DJL |\n|---:|---:|---:|---:|\n");
     for (EncodeRow row : r.encode()) {
