@@ -35,7 +35,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * and the steady rate between the first and the last output record's timestamp.
  *
  * <p>Usage (after {@code mvn -q package -DskipTests}): {@code java -cp
- * "streaming-job/target/classes:$(cat training/target/classpath.txt)" dev.ibq.stream.cluster.ClusterBenchmark
+ * "training/target/classes:streaming-job/target/classes:$(cat training/target/classpath.txt)" dev.ibq.stream.cluster.ClusterBenchmark
  * [--images 5000] [--batch 32] [--reps 2] [--model FILE] [--out streaming-job/benchmarks]}
  */
 public final class ClusterBenchmark {
@@ -135,7 +135,7 @@ public final class ClusterBenchmark {
   private static void write(Path dir, Map<String, String> a, List<Run> runs, long clusterStartMillis, String flinkVersion, String load)
       throws Exception {
     Files.createDirectories(dir);
-    String command = "java -cp \"streaming-job/target/classes:$(cat training/target/classpath.txt)\" dev.ibq.stream.cluster.ClusterBenchmark"
+    String command = "java -cp \"training/target/classes:streaming-job/target/classes:$(cat training/target/classpath.txt)\" dev.ibq.stream.cluster.ClusterBenchmark"
         + " --images " + a.get("images") + " --batch " + a.get("batch") + " --reps " + a.get("reps");
     double[] mini = mean(runs, "mini cluster"), cl = mean(runs, "standalone cluster");
     StringBuilder json = new StringBuilder("{\n");
@@ -161,7 +161,7 @@ public final class ClusterBenchmark {
     md.append(String.format(Locale.ROOT,
         "%s; Flink %s, %d cores; %s Fashion-MNIST test images (PNG), batch %s, parallelism 1, exactly-once, checkpoints every 1 s,"
             + " ONNX Runtime CPU, model %s; one Kafka broker process for both. Standalone cluster: JobManager + 1 TaskManager"
-            + " (2 slots, 640 MB heap) as separate JVMs, job jar over REST; started in %.1f s (not counted)."
+            + " (2 slots, 1.6 GB heap, G1) as separate JVMs, job jar over REST; started in %.1f s (not counted)."
         + " 1-minute load average before -> after: %s.%n%n",
         Instant.now(), flinkVersion, Runtime.getRuntime().availableProcessors(), a.get("images"), a.get("batch"),
         Path.of(a.get("model")).getFileName(), clusterStartMillis / 1000.0, load));

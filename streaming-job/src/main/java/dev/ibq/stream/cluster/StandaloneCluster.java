@@ -311,7 +311,7 @@ public final class StandaloneCluster implements AutoCloseable {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvm);
     cmd.addAll(ClusterSpec.JDK17_OPTIONS);
-    cmd.add("-XX:+UseSerialGC");
+    cmd.add("-XX:+UseG1GC"); // Flink's default collector, as bin/taskmanager.sh would run it
     cmd.add("-Djava.awt.headless=true");
     cmd.add("-Dlog.file=" + log);
     cmd.add("-Dlog4j2.configurationFile=" + spec.confDir().resolve("log4j2-cluster.properties").toUri());
