@@ -46,7 +46,7 @@ public final class GroupNorm extends TokenizerModule {
     NDArray grouped = x.reshape(b, groups, -1); // (B, G, C/G*H*W)
     NDArray centred = grouped.sub(grouped.mean(new int[] {2}, true));
     NDArray variance = centred.square().mean(new int[] {2}, true); // (B, G, 1), biased like PyTorch
-    NDArray normalised = centred.div(variance.add(EPSILON).sqrt()).reshape(shape); // (B, C, H, W)
+    NDArray normalised = centred.div(variance.add((float) EPSILON).sqrt()).reshape(shape); // (B, C, H, W)
     NDArray scale = onManagerOf(x, weight.reshape(1, channels, 1, 1));
     NDArray shift = onManagerOf(x, bias.reshape(1, channels, 1, 1));
     return normalised.mul(scale).add(shift);

@@ -51,15 +51,13 @@ public final class IndexPropagationQuantizer extends TokenizerModule implements 
   public QuantizerOutput quantize(NDArray z) {
     NDArray flat = CodebookOps.flatten(z, codeDim); // (N, D)
     NDArray logits = flat.matMul(onManagerOf(flat, embedding.transpose())); // (N, K)
-    NDArray p = logits.softmax(1); // (N, K)
     NDArray index = logits.argMax(1); // (N) INT64
     NDArray hard = CodebookOps.oneHot(index, codebookSize); // (N, K)
-    NDArray ind = hard.sub(p.stopGradient()).add(p); // (N, K), forward value one-hot
-    NDArray zQ = ind.matMul(embedding); // (N, D)
+    NDArray zQ = propagateIndex(logits, hard, embedding); // (N, D)
     NDArray zHard = CodebookOps.gatherRows(embedding, index); // (N, D)
     NDArray quantLoss = CodebookOps.mse(zQ, flat)
         .add(CodebookOps.mse(zHard.stopGradient(), flat))
-        .add(CodebookOps.mse(zHard, flat.stopGradient()).mul(BETA));
+        .add(CodebookOps.mse(zHard, flat.stopGradient()).mul((float) BETA));
     NDArray entropy = TokenizerLosses.entropyLoss(logits, TokenizerLosses.ENTROPY_TEMPERATURE);
     NDArray counts = hard.sum(new int[] {0}); // (K)
     return new QuantizerOutput(
@@ -71,6 +69,21 @@ public final class IndexPropagationQuantizer extends TokenizerModule implements 
         quantLoss,
         entropy,
         counts);
+  }
+
+  /**
+   * Steps 2, 5 and 6: p = softmax(logits), Ind = hard - sg(p) + p, z_q = Ind C. The forward value is
+   * hard C = C[index]; the gradient reaches every logit (hence every code and z) through the softmax.
+   *
+   * @param logits (N, K)
+   * @param hard one_hot(argmax logits), (N, K)
+   * @param codebook C, (K, D)
+   * @return z_q, (N, D)
+   */
+  static NDArray propagateIndex(NDArray logits, NDArray hard, NDArray codebook) {
+    NDArray p = logits.softmax(1); // (N, K)
+    NDArray ind = hard.sub(p.stopGradient()).add(p); // (N, K), forward value one-hot
+    return ind.matMul(codebook); // (N, D)
   }
 
   @Override

@@ -11,6 +11,9 @@ import ai.djl.nn.Activation;
  * {@link #ENTROPY_WEIGHT} entropy. Discriminator total = hinge + {@link #LECAM_WEIGHT} LeCAM (the discriminator
  * is updated first each step, from step 0).
  *
+ * <p>Scalars: multiply 0-dim losses by a {@code float}, never a {@code double}: DJL turns a double into a
+ * float64 0-dim tensor and PyTorch promotes two 0-dim tensors to float64 (then {@code getFloat()} throws).
+ *
  * <p>All methods are pure functions of NDArrays (results live on the first argument's manager), so they are
  * differentiable inside a DJL {@code GradientCollector}.
  */
@@ -48,10 +51,10 @@ public final class TokenizerLosses {
    * logarithms. Minimising it makes each position confident and the batch use many codes.
    */
   public static NDArray entropyLoss(NDArray logits, double temperature) {
-    NDArray q = logits.div(temperature).softmax(1); // (N, K)
-    NDArray sampleEntropy = q.mul(q.add(ENTROPY_EPSILON).log()).sum(new int[] {1}).mean().neg(); // ()
+    NDArray q = logits.div((float) temperature).softmax(1); // (N, K)
+    NDArray sampleEntropy = q.mul(q.add((float) ENTROPY_EPSILON).log()).sum(new int[] {1}).mean().neg(); // ()
     NDArray meanQ = q.mean(new int[] {0}); // (K)
-    NDArray batchEntropy = meanQ.mul(meanQ.add(ENTROPY_EPSILON).log()).sum().neg(); // ()
+    NDArray batchEntropy = meanQ.mul(meanQ.add((float) ENTROPY_EPSILON).log()).sum().neg(); // ()
     return sampleEntropy.sub(batchEntropy);
   }
 
@@ -59,7 +62,7 @@ public final class TokenizerLosses {
   public static NDArray hingeDiscriminatorLoss(NDArray logitsReal, NDArray logitsFake) {
     NDArray real = Activation.relu(logitsReal.neg().add(1)).mean();
     NDArray fake = Activation.relu(logitsFake.add(1)).mean();
-    return real.add(fake).mul(0.5);
+    return real.add(fake).mul(0.5f);
   }
 
   /**
@@ -67,8 +70,8 @@ public final class TokenizerLosses {
    * with the EMAs from {@link LecamEma} (update them with this batch first, as the reference does).
    */
   public static NDArray lecamRegularizer(NDArray logitsReal, NDArray logitsFake, LecamEma ema) {
-    NDArray real = Activation.relu(logitsReal.sub(ema.fakeEma())).square().mean();
-    NDArray fake = Activation.relu(logitsFake.neg().add(ema.realEma())).square().mean();
+    NDArray real = Activation.relu(logitsReal.sub((float) ema.fakeEma())).square().mean();
+    NDArray fake = Activation.relu(logitsFake.neg().add((float) ema.realEma())).square().mean();
     return real.add(fake);
   }
 
@@ -78,7 +81,7 @@ public final class TokenizerLosses {
    */
   public static NDArray discriminatorLoss(NDArray logitsReal, NDArray logitsFake, LecamEma ema) {
     ema.update(logitsReal, logitsFake);
-    return hingeDiscriminatorLoss(logitsReal, logitsFake).add(lecamRegularizer(logitsReal, logitsFake, ema).mul(LECAM_WEIGHT));
+    return hingeDiscriminatorLoss(logitsReal, logitsFake).add(lecamRegularizer(logitsReal, logitsFake, ema).mul((float) LECAM_WEIGHT));
   }
 
   /**
@@ -92,9 +95,9 @@ public final class TokenizerLosses {
     return softplus(logitsFake.mean().neg());
   }
 
-  /** log(1 + e^x), computed stably as max(x, 0) + log(1 + e^-|x|). */
+  /** log(1 + e^x) (PyTorch's softplus, stable for large |x|). */
   public static NDArray softplus(NDArray x) {
-    return Activation.relu(x).add(x.abs().neg().exp().add(1).log());
+    return Activation.softPlus(x);
   }
 
   /** exp(entropy) of a usage histogram; 0 for an empty histogram. */

@@ -56,7 +56,7 @@ public final class VectorQuantizer extends TokenizerModule implements Quantizer 
     NDArray zHard = CodebookOps.gatherRows(embedding, index); // (N, D)
     NDArray zQ = flat.add(zHard.sub(flat).stopGradient()); // (N, D)
     NDArray quantLoss = CodebookOps.mse(zHard, flat.stopGradient())
-        .add(CodebookOps.mse(zHard.stopGradient(), flat).mul(COMMITMENT_BETA));
+        .add(CodebookOps.mse(zHard.stopGradient(), flat).mul((float) COMMITMENT_BETA));
     NDArray entropy = TokenizerLosses.entropyLoss(logits, TokenizerLosses.ENTROPY_TEMPERATURE);
     NDArray counts = CodebookOps.oneHot(index, codebookSize).sum(new int[] {0}); // (K)
     return new QuantizerOutput(

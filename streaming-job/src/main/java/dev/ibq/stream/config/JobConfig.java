@@ -1,0 +1,513 @@
+package dev.ibq.stream.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Serializable;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The complete, validated configuration of the tokenization job. Immutable.
+ *
+ * <p>Built from string settings ({@link #fromMap}) that come from a properties file, CLI flags, or both
+ * (flags override the file). Every key is listed in {@link #SETTINGS} with its default and meaning; an
+ * unknown key, a malformed value, a missing required value or two settings that contradict each other
+ * fail with an {@link InvalidConfigException} naming the setting. Keys starting with {@code kafka.} are
+ * Kafka client properties passed through (prefix removed) to the source and both sinks, e.g.
+ * {@code kafka.security.protocol=SASL_SSL}; the few the job must own itself are refused.
+ *
+ * @param bootstrapServers Kafka bootstrap servers ({@code host:port,...})
+ * @param inputTopic topic of {@code ImageRecord}s
+ * @param outputTopic topic the {@code TokenRecord}s go to, keyed by image id
+ * @param deadLetterTopic topic the {@code DeadLetterRecord}s go to
+ * @param groupId consumer group of the source (offsets are committed on checkpoints, for monitoring)
+ * @param model the exported encoder: a path or {@code file:} URI of {@code encoder.onnx} or of the export
+ *     directory holding it
+ * @param batchSize images per inference batch (upper bound)
+ * @param maxWaitMs the longest an image waits for its batch to fill before the partial batch is encoded
+ * @param parallelism parallel instances of every operator
+ * @param deliveryGuarantee exactly-once (transactions) or at-least-once
+ * @param checkpointIntervalMs checkpoint period; 0 disables checkpointing (only with at-least-once)
+ * @param checkpointDir where checkpoints are kept (retained on cancel) so a later run can resume; null
+ *     keeps them in memory
+ * @param restoreFrom a checkpoint or savepoint path to resume from; null starts fresh
+ * @param transactionalIdPrefix prefix of the Kafka transactional ids (unique per job on a cluster)
+ * @param transactionTimeoutMs the producer's {@code transaction.timeout.ms}
+ * @param maxMessageBytes Kafka records with a larger value are dead letters TOO_LARGE
+ * @param maxPixels images with more pixels (read from the header, before decoding) are dead letters
+ * @param minSide images narrower or lower than this many pixels are dead letters TOO_SMALL
+ * @param formats the image formats accepted (lower-case names such as png, jpeg); empty: all the decoder
+ *     supports
+ * @param executionProvider AUTO (CUDA when it works, else CPU), CPU or CUDA
+ * @param onnxThreads ONNX Runtime intra-op threads per task; 0 lets the runtime choose
+ * @param startingOffsets where a fresh run (no restored state) starts reading: committed (falling back to
+ *     earliest), earliest or latest
+ * @param bounded stop after the offsets that were the latest when the job started (a finite run)
+ * @param metricsWindowTokens how many recent tokens the live utilization and perplexity gauges cover
+ * @param kafkaProperties client properties passed through (the {@code kafka.} prefix removed)
+ */
+public record JobConfig(
+    String bootstrapServers,
+    String inputTopic,
+    String outputTopic,
+    String deadLetterTopic,
+    String groupId,
+    String model,
+    int batchSize,
+    long maxWaitMs,
+    int parallelism,
+    DeliveryGuarantee deliveryGuarantee,
+    long checkpointIntervalMs,
+    String checkpointDir,
+    String restoreFrom,
+    String transactionalIdPrefix,
+    long transactionTimeoutMs,
+    int maxMessageBytes,
+    long maxPixels,
+    int minSide,
+    List<String> formats,
+    String executionProvider,
+    int onnxThreads,
+    StartingOffsets startingOffsets,
+    boolean bounded,
+    int metricsWindowTokens,
+    Map<String, String> kafkaProperties)
+    implements Serializable {
+
+  private static final long serialVersionUID = 1L;
+
+  /** Where a run without restored state starts reading the input topic. */
+  public enum StartingOffsets {
+    COMMITTED,
+    EARLIEST,
+    LATEST
+  }
+
+  public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+  public static final String INPUT_TOPIC = "input.topic";
+  public static final String OUTPUT_TOPIC = "output.topic";
+  public static final String DEAD_LETTER_TOPIC = "dead-letter.topic";
+  public static final String GROUP_ID = "group.id";
+  public static final String MODEL = "model";
+  public static final String BATCH_SIZE = "batch.size";
+  public static final String BATCH_MAX_WAIT_MS = "batch.max-wait-ms";
+  public static final String PARALLELISM = "parallelism";
+  public static final String DELIVERY_GUARANTEE = "delivery.guarantee";
+  public static final String CHECKPOINT_INTERVAL_MS = "checkpoint.interval-ms";
+  public static final String CHECKPOINT_DIR = "checkpoint.dir";
+  public static final String RESTORE_FROM = "restore.from";
+  public static final String TRANSACTIONAL_ID_PREFIX = "transactional-id.prefix";
+  public static final String TRANSACTION_TIMEOUT_MS = "transaction.timeout-ms";
+  public static final String MAX_MESSAGE_BYTES = "limits.max-message-bytes";
+  public static final String MAX_PIXELS = "limits.max-pixels";
+  public static final String MIN_SIDE = "limits.min-side";
+  public static final String FORMATS = "limits.formats";
+  public static final String EXECUTION_PROVIDER = "onnx.execution-provider";
+  public static final String ONNX_THREADS = "onnx.threads";
+  public static final String STARTING_OFFSETS = "starting.offsets";
+  public static final String BOUNDED = "bounded";
+  public static final String METRICS_WINDOW_TOKENS = "metrics.window-tokens";
+  public static final String KAFKA_PREFIX = "kafka.";
+
+  /** Every setting with its default ({@code null}: required or unset) and meaning, in display order. */
+  public static final Map<String, Setting> SETTINGS = settings();
+
+  /** One documented setting. */
+  public record Setting(String key, String defaultValue, String description) implements Serializable {}
+
+  /** Client properties the job sets itself; passing them through would break its guarantees. */
+  static final Set<String> OWNED_KAFKA_PROPERTIES =
+      Set.of(
+          "bootstrap.servers",
+          "group.id",
+          "transactional.id",
+          "transaction.timeout.ms",
+          "isolation.level",
+          "enable.auto.commit",
+          "enable.idempotence",
+          "key.serializer",
+          "value.serializer",
+          "key.deserializer",
+          "value.deserializer");
+
+  private static Map<String, Setting> settings() {
+    Map<String, Setting> m = new LinkedHashMap<>();
+    put(m, BOOTSTRAP_SERVERS, null, "Kafka bootstrap servers, host:port[,host:port] (required)");
+    put(m, MODEL, null, "exported encoder: path or file: URI of encoder.onnx or its export directory (required)");
+    put(m, INPUT_TOPIC, "ibq.images", "topic of ImageRecords");
+    put(m, OUTPUT_TOPIC, "ibq.tokens", "topic of TokenRecords, keyed by image id");
+    put(m, DEAD_LETTER_TOPIC, "ibq.dead-letters", "topic of DeadLetterRecords");
+    put(m, GROUP_ID, "ibq-stream", "consumer group of the input (offsets committed on checkpoints)");
+    put(m, BATCH_SIZE, "32", "images per inference batch (upper bound)");
+    put(m, BATCH_MAX_WAIT_MS, "50", "longest wait for a batch to fill before a partial batch is encoded");
+    put(m, PARALLELISM, "1", "parallel instances of each operator (one ONNX session each)");
+    put(m, DELIVERY_GUARANTEE, "exactly-once", "exactly-once (Kafka transactions) or at-least-once");
+    put(m, CHECKPOINT_INTERVAL_MS, "2000", "checkpoint period in ms; 0 disables checkpoints (at-least-once only)");
+    put(m, CHECKPOINT_DIR, null, "checkpoint directory (path or URI), retained on cancel, to resume later");
+    put(m, RESTORE_FROM, null, "checkpoint or savepoint to resume from");
+    put(m, TRANSACTIONAL_ID_PREFIX, "ibq-stream", "Kafka transactional id prefix (unique per job)");
+    put(m, TRANSACTION_TIMEOUT_MS, "60000", "producer transaction.timeout.ms (at most the broker's 15 min)");
+    put(m, MAX_MESSAGE_BYTES, String.valueOf(16 * 1024 * 1024), "larger record values are dead letters TOO_LARGE");
+    put(m, MAX_PIXELS, "50000000", "images with more pixels (from the header) are dead letters TOO_LARGE");
+    put(m, MIN_SIDE, "8", "images with a side shorter than this are dead letters TOO_SMALL");
+    put(m, FORMATS, "", "accepted image formats, comma-separated (png,jpeg,...); empty: all supported");
+    put(m, EXECUTION_PROVIDER, "auto", "ONNX Runtime provider: auto (CUDA when it works, else CPU), cpu, cuda");
+    put(m, ONNX_THREADS, "0", "ONNX Runtime intra-op threads per task; 0: the runtime's default");
+    put(m, STARTING_OFFSETS, "committed", "start of a fresh run: committed (else earliest), earliest, latest");
+    put(m, BOUNDED, "false", "stop at the input offsets that were latest at start (a finite run)");
+    put(m, METRICS_WINDOW_TOKENS, "65536", "recent tokens covered by the utilization/perplexity gauges");
+    return Collections.unmodifiableMap(m);
+  }
+
+  private static void put(Map<String, Setting> m, String key, String def, String description) {
+    m.put(key, new Setting(key, def, description));
+  }
+
+  public JobConfig {
+    formats = List.copyOf(formats);
+    kafkaProperties = Collections.unmodifiableMap(new TreeMap<>(kafkaProperties));
+    validate(
+        bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, deliveryGuarantee, checkpointIntervalMs,
+        transactionalIdPrefix, transactionTimeoutMs, formats, startingOffsets, bounded, restoreFrom);
+  }
+
+  /** Reads a Java properties file (the same keys as {@link #SETTINGS}, plus {@code kafka.*}). */
+  public static Map<String, String> readPropertiesFile(Path file) {
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(file)) {
+      p.load(r);
+    } catch (IOException e) {
+      throw new InvalidConfigException(
+          "--config", "names " + file + ", which could not be read (" + e.getMessage() + ")");
+    }
+    Map<String, String> m = new LinkedHashMap<>();
+    for (String name : p.stringPropertyNames()) {
+      m.put(name, p.getProperty(name).trim());
+    }
+    return m;
+  }
+
+  /**
+   * Builds and validates a config from string settings (later maps override earlier ones, e.g. a file's
+   * settings then the command line's).
+   */
+  @SafeVarargs
+  public static JobConfig fromMap(Map<String, String>... layers) {
+    Map<String, String> s = new LinkedHashMap<>();
+    for (Map<String, String> layer : layers) {
+      s.putAll(layer);
+    }
+    Map<String, String> kafka = new TreeMap<>();
+    for (Map.Entry<String, String> e : s.entrySet()) {
+      String key = e.getKey();
+      if (key.startsWith(KAFKA_PREFIX)) {
+        String clientKey = key.substring(KAFKA_PREFIX.length());
+        if (OWNED_KAFKA_PROPERTIES.contains(clientKey)) {
+          throw new InvalidConfigException(
+              key,
+              "is set by the job itself; use "
+                  + ownerOf(clientKey)
+                  + " instead of passing the Kafka client property through");
+        }
+        kafka.put(clientKey, e.getValue());
+      } else if (!SETTINGS.containsKey(key)) {
+        throw new InvalidConfigException(
+            key, "is not a known setting; known settings are " + SETTINGS.keySet() + " and kafka.*");
+      }
+    }
+    Values r = new Values(s);
+    return new JobConfig(
+        r.required(BOOTSTRAP_SERVERS),
+        r.string(INPUT_TOPIC),
+        r.string(OUTPUT_TOPIC),
+        r.string(DEAD_LETTER_TOPIC),
+        r.string(GROUP_ID),
+        r.required(MODEL),
+        r.positiveInt(BATCH_SIZE),
+        r.positiveLong(BATCH_MAX_WAIT_MS),
+        r.positiveInt(PARALLELISM),
+        DeliveryGuarantee.parse(DELIVERY_GUARANTEE, r.string(DELIVERY_GUARANTEE)),
+        r.nonNegativeLong(CHECKPOINT_INTERVAL_MS),
+        r.optional(CHECKPOINT_DIR),
+        r.optional(RESTORE_FROM),
+        r.string(TRANSACTIONAL_ID_PREFIX),
+        r.positiveLong(TRANSACTION_TIMEOUT_MS),
+        r.positiveInt(MAX_MESSAGE_BYTES),
+        r.positiveLong(MAX_PIXELS),
+        r.positiveInt(MIN_SIDE),
+        r.list(FORMATS),
+        r.choice(EXECUTION_PROVIDER, "AUTO", "CPU", "CUDA"),
+        r.nonNegativeInt(ONNX_THREADS),
+        StartingOffsets.valueOf(r.choice(STARTING_OFFSETS, "COMMITTED", "EARLIEST", "LATEST")),
+        r.bool(BOUNDED),
+        r.positiveInt(METRICS_WINDOW_TOKENS),
+        kafka);
+  }
+
+  private static String ownerOf(String clientKey) {
+    switch (clientKey) {
+      case "bootstrap.servers":
+        return BOOTSTRAP_SERVERS;
+      case "group.id":
+        return GROUP_ID;
+      case "transaction.timeout.ms":
+        return TRANSACTION_TIMEOUT_MS;
+      case "transactional.id":
+        return TRANSACTIONAL_ID_PREFIX;
+      default:
+        return DELIVERY_GUARANTEE + " (the job chooses serializers, isolation and idempotence)";
+    }
+  }
+
+  // Called from the compact constructor, before the fields are assigned: works on the parameters.
+  private static void validate(
+      String bootstrapServers,
+      String inputTopic,
+      String outputTopic,
+      String deadLetterTopic,
+      String groupId,
+      DeliveryGuarantee deliveryGuarantee,
+      long checkpointIntervalMs,
+      String transactionalIdPrefix,
+      long transactionTimeoutMs,
+      List<String> formats,
+      StartingOffsets startingOffsets,
+      boolean bounded,
+      String restoreFrom) {
+    if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE && checkpointIntervalMs == 0) {
+      throw new InvalidConfigException(
+          CHECKPOINT_INTERVAL_MS,
+          "is 0 (checkpointing disabled), but delivery.guarantee is exactly-once, which commits Kafka"
+              + " transactions on checkpoints; set a positive interval or delivery.guarantee=at-least-once");
+    }
+    if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE
+        && transactionTimeoutMs <= checkpointIntervalMs) {
+      throw new InvalidConfigException(
+          TRANSACTION_TIMEOUT_MS,
+          "is "
+              + transactionTimeoutMs
+              + " ms, not longer than checkpoint.interval-ms ("
+              + checkpointIntervalMs
+              + " ms); a transaction stays open for a whole checkpoint interval, so the timeout must"
+              + " be larger (e.g. 60000)");
+    }
+    if (inputTopic.equals(outputTopic) || inputTopic.equals(deadLetterTopic)) {
+      throw new InvalidConfigException(
+          INPUT_TOPIC, "is '" + inputTopic + "', the same as an output topic; the job would read its own output");
+    }
+    if (outputTopic.equals(deadLetterTopic)) {
+      throw new InvalidConfigException(
+          DEAD_LETTER_TOPIC, "is '" + deadLetterTopic + "', the same as output.topic; they hold different records");
+    }
+    if (bounded && startingOffsets == StartingOffsets.LATEST && restoreFrom == null) {
+      throw new InvalidConfigException(
+          BOUNDED, "is true with starting.offsets=latest, which would read nothing at all");
+    }
+    for (String f : formats) {
+      if (!dev.ibq.image.DecodeLimits.ALL_FORMATS.contains(f)) {
+        throw new InvalidConfigException(
+            FORMATS, "names the format '" + f + "'; known formats are " + new java.util.TreeSet<>(dev.ibq.image.DecodeLimits.ALL_FORMATS));
+      }
+    }
+    if (transactionalIdPrefix.isBlank()) {
+      throw new InvalidConfigException(TRANSACTIONAL_ID_PREFIX, "is blank; expected a prefix unique to this job");
+    }
+    Map<String, String> named = new LinkedHashMap<>();
+    named.put(BOOTSTRAP_SERVERS, bootstrapServers);
+    named.put(INPUT_TOPIC, inputTopic);
+    named.put(OUTPUT_TOPIC, outputTopic);
+    named.put(DEAD_LETTER_TOPIC, deadLetterTopic);
+    named.put(GROUP_ID, groupId);
+    named.forEach(
+        (key, value) -> {
+          if (value == null || value.isBlank()) {
+            throw new InvalidConfigException(key, "is blank; " + SETTINGS.get(key).description());
+          }
+        });
+  }
+
+  /** The encoder model file this config names (a directory resolves to its {@code encoder.onnx}). */
+  public Path modelPath() {
+    return resolveModel(model);
+  }
+
+  /** Resolves a path or {@code file:} URI; a directory resolves to the {@code encoder.onnx} inside it. */
+  public static Path resolveModel(String location) {
+    Path p;
+    if (location.startsWith("file:")) {
+      p = Path.of(URI.create(location));
+    } else if (location.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
+      throw new InvalidConfigException(
+          MODEL,
+          "is '" + location + "'; only local paths and file: URIs are supported (copy the model to each"
+              + " worker, e.g. into the job image)");
+    } else {
+      p = Path.of(location);
+    }
+    if (Files.isDirectory(p)) {
+      p = p.resolve("encoder.onnx");
+    }
+    return p.toAbsolutePath().normalize();
+  }
+
+  /** The settings as strings, such that {@code fromMap(config.toMap())} equals this config. */
+  public Map<String, String> toMap() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put(BOOTSTRAP_SERVERS, bootstrapServers);
+    m.put(MODEL, model);
+    m.put(INPUT_TOPIC, inputTopic);
+    m.put(OUTPUT_TOPIC, outputTopic);
+    m.put(DEAD_LETTER_TOPIC, deadLetterTopic);
+    m.put(GROUP_ID, groupId);
+    m.put(BATCH_SIZE, String.valueOf(batchSize));
+    m.put(BATCH_MAX_WAIT_MS, String.valueOf(maxWaitMs));
+    m.put(PARALLELISM, String.valueOf(parallelism));
+    m.put(DELIVERY_GUARANTEE, deliveryGuarantee.spelling());
+    m.put(CHECKPOINT_INTERVAL_MS, String.valueOf(checkpointIntervalMs));
+    if (checkpointDir != null) {
+      m.put(CHECKPOINT_DIR, checkpointDir);
+    }
+    if (restoreFrom != null) {
+      m.put(RESTORE_FROM, restoreFrom);
+    }
+    m.put(TRANSACTIONAL_ID_PREFIX, transactionalIdPrefix);
+    m.put(TRANSACTION_TIMEOUT_MS, String.valueOf(transactionTimeoutMs));
+    m.put(MAX_MESSAGE_BYTES, String.valueOf(maxMessageBytes));
+    m.put(MAX_PIXELS, String.valueOf(maxPixels));
+    m.put(MIN_SIDE, String.valueOf(minSide));
+    m.put(FORMATS, String.join(",", formats));
+    m.put(EXECUTION_PROVIDER, executionProvider.toLowerCase(Locale.ROOT));
+    m.put(ONNX_THREADS, String.valueOf(onnxThreads));
+    m.put(STARTING_OFFSETS, startingOffsets.name().toLowerCase(Locale.ROOT));
+    m.put(BOUNDED, String.valueOf(bounded));
+    m.put(METRICS_WINDOW_TOKENS, String.valueOf(metricsWindowTokens));
+    kafkaProperties.forEach((k, v) -> m.put(KAFKA_PREFIX + k, v));
+    return m;
+  }
+
+  /** A copy with some settings replaced (validated again). */
+  public JobConfig with(Map<String, String> overrides) {
+    return fromMap(toMap(), overrides);
+  }
+
+  /** The pass-through Kafka client properties as a {@link Properties} object (a fresh copy). */
+  public Properties kafkaClientProperties() {
+    Properties p = new Properties();
+    p.putAll(kafkaProperties);
+    return p;
+  }
+
+  /** Reads typed values with defaults; each failure names its key. */
+  private static final class Values {
+    private final Map<String, String> s;
+
+    Values(Map<String, String> s) {
+      this.s = s;
+    }
+
+    String raw(String key) {
+      String v = s.get(key);
+      if (v == null) {
+        v = SETTINGS.get(key).defaultValue();
+      }
+      return v == null ? null : v.trim();
+    }
+
+    String required(String key) {
+      String v = raw(key);
+      if (v == null || v.isEmpty()) {
+        throw new InvalidConfigException(key, "is missing; " + SETTINGS.get(key).description());
+      }
+      return v;
+    }
+
+    String string(String key) {
+      String v = raw(key);
+      return v == null ? "" : v;
+    }
+
+    String optional(String key) {
+      String v = raw(key);
+      return v == null || v.isEmpty() ? null : v;
+    }
+
+    long parseLong(String key) {
+      String v = required(key);
+      try {
+        return Long.parseLong(v.replace("_", ""));
+      } catch (NumberFormatException e) {
+        throw new InvalidConfigException(key, "is '" + v + "'; expected a whole number");
+      }
+    }
+
+    long positiveLong(String key) {
+      long v = parseLong(key);
+      if (v <= 0) {
+        throw new InvalidConfigException(key, "is " + v + "; expected a positive number");
+      }
+      return v;
+    }
+
+    long nonNegativeLong(String key) {
+      long v = parseLong(key);
+      if (v < 0) {
+        throw new InvalidConfigException(key, "is " + v + "; expected 0 or a positive number");
+      }
+      return v;
+    }
+
+    int positiveInt(String key) {
+      long v = positiveLong(key);
+      if (v > Integer.MAX_VALUE) {
+        throw new InvalidConfigException(key, "is " + v + "; expected at most " + Integer.MAX_VALUE);
+      }
+      return (int) v;
+    }
+
+    int nonNegativeInt(String key) {
+      long v = nonNegativeLong(key);
+      if (v > Integer.MAX_VALUE) {
+        throw new InvalidConfigException(key, "is " + v + "; expected at most " + Integer.MAX_VALUE);
+      }
+      return (int) v;
+    }
+
+    boolean bool(String key) {
+      String v = required(key).toLowerCase(Locale.ROOT);
+      if (v.equals("true") || v.equals("false")) {
+        return Boolean.parseBoolean(v);
+      }
+      throw new InvalidConfigException(key, "is '" + v + "'; expected true or false");
+    }
+
+    String choice(String key, String... allowed) {
+      String v = required(key).toUpperCase(Locale.ROOT);
+      if (Arrays.asList(allowed).contains(v)) {
+        return v;
+      }
+      throw new InvalidConfigException(
+          key, "is '" + raw(key) + "'; expected one of " + Arrays.toString(allowed).toLowerCase(Locale.ROOT));
+    }
+
+    List<String> list(String key) {
+      List<String> out = new ArrayList<>();
+      for (String part : string(key).split(",")) {
+        if (!part.isBlank()) {
+          out.add(part.trim().toLowerCase(Locale.ROOT));
+        }
+      }
+      return out;
+    }
+  }
+}

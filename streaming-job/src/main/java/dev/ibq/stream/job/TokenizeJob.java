@@ -1,0 +1,238 @@
+package dev.ibq.stream.job;
+
+import dev.ibq.schemas.DeadLetterRecord;
+import dev.ibq.schemas.TokenRecord;
+import dev.ibq.stream.config.DeliveryGuarantee;
+import dev.ibq.stream.config.InvalidConfigException;
+import dev.ibq.stream.config.JobConfig;
+import dev.ibq.stream.kafka.AvroRecordSerializer;
+import dev.ibq.stream.kafka.KafkaInput;
+import dev.ibq.stream.kafka.KafkaInputDeserializer;
+import dev.ibq.stream.tokenize.BatchTokenizerFactory;
+import dev.ibq.stream.tokenize.OnnxTokenizerFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The streaming tokenization job: Kafka in, micro-batched ONNX encode, Avro out, dead letters.
+ *
+ * <p>{@link #main} only wires Kafka, Avro and the configuration around {@link TokenizeTopology#build}.
+ * It runs wherever {@link StreamExecutionEnvironment#getExecutionEnvironment} points: a local mini
+ * cluster from the {@code ./ibq stream} command, or a real cluster when submitted with {@code flink run}
+ * or over REST. Arguments: {@code --config FILE} (a properties file) and/or {@code --KEY VALUE} pairs with
+ * the keys of {@link JobConfig#SETTINGS} (and {@code --kafka.X VALUE}); later arguments override earlier.
+ */
+public final class TokenizeJob {
+  private static final Logger LOG = LoggerFactory.getLogger(TokenizeJob.class);
+
+  private TokenizeJob() {}
+
+  public static void main(String[] args) throws Exception {
+    JobConfig config = parseArgs(args);
+    Configuration flink = flinkConfiguration(config);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
+    JobExecutionResult result = execute(env, config);
+    if (result.isJobExecutionResult()) {
+      LOG.info("Job finished after {} ms.", result.getNetRuntime());
+    } else {
+      // submitted to a cluster in detached mode (REST /jars/{id}/run, flink run -d): no result to wait for
+      LOG.info("Job {} submitted (detached).", result.getJobID());
+    }
+  }
+
+  /** Builds the job on {@code env} (configured with {@link #flinkConfiguration}) and runs it to the end. */
+  public static JobExecutionResult execute(StreamExecutionEnvironment env, JobConfig config) throws Exception {
+    build(env, config);
+    return env.execute(jobName(config));
+  }
+
+  /** The job's name as shown by Flink. */
+  public static String jobName(JobConfig config) {
+    return "ibq-tokenize " + config.inputTopic() + " -> " + config.outputTopic();
+  }
+
+  /** Adds the whole job (Kafka source and sinks around the topology) to {@code env}. */
+  public static TokenizeTopology.Streams build(StreamExecutionEnvironment env, JobConfig config) throws Exception {
+    Path model = config.modelPath();
+    if (!Files.isRegularFile(model)) {
+      throw new InvalidConfigException(
+          JobConfig.MODEL, "names " + model + ", which is not a file; expected an exported encoder.onnx");
+    }
+    BatchTokenizerFactory tokenizers = new OnnxTokenizerFactory(model, config.executionProvider(), config.onnxThreads());
+    TokenizeTopology.Streams streams =
+        TokenizeTopology.build(
+            env,
+            kafkaSource(config),
+            tokenSink(config),
+            deadLetterSink(config),
+            TopologySettings.of(config),
+            tokenizers);
+    LOG.info(
+        "Job: {} -> {} (dead letters: {}), tokenizer {} '{}' (K={}, grid {}x{}, preprocessing {}), batch {} / {} ms,"
+            + " parallelism {}, {}",
+        config.inputTopic(),
+        config.outputTopic(),
+        config.deadLetterTopic(),
+        streams.tokenizer().tokenizerId(),
+        streams.tokenizer().name(),
+        streams.tokenizer().codebookSize(),
+        streams.tokenizer().gridHeight(),
+        streams.tokenizer().gridWidth(),
+        streams.tokenizer().preprocessing(),
+        config.batchSize(),
+        config.maxWaitMs(),
+        config.parallelism(),
+        config.deliveryGuarantee().spelling());
+    return streams;
+  }
+
+  /**
+   * Flink settings derived from the job config: checkpointing (exactly-once barriers), retained
+   * checkpoints, restore path, and a bounded restart strategy.
+   */
+  public static Configuration flinkConfiguration(JobConfig config) {
+    Configuration c = new Configuration();
+    if (config.checkpointIntervalMs() > 0) {
+      c.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(config.checkpointIntervalMs()));
+      c.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
+      c.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+    }
+    if (config.checkpointDir() != null) {
+      c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, toUri(config.checkpointDir()));
+      c.set(CheckpointingOptions.SAVEPOINT_DIRECTORY, toUri(config.checkpointDir()) + "/savepoints");
+    }
+    if (config.restoreFrom() != null) {
+      c.set(StateRecoveryOptions.SAVEPOINT_PATH, toUri(config.restoreFrom()));
+    }
+    c.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+    c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
+    c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
+    return c;
+  }
+
+  private static String toUri(String pathOrUri) {
+    return pathOrUri.contains("://") || pathOrUri.startsWith("file:")
+        ? pathOrUri
+        : Path.of(pathOrUri).toAbsolutePath().toUri().toString();
+  }
+
+  /** The input: raw records of the input topic (read_committed, so aborted upstream writes are skipped). */
+  @SuppressWarnings("deprecation") // OffsetResetStrategy is what OffsetsInitializer.committedOffsets takes
+  public static KafkaSource<KafkaInput> kafkaSource(JobConfig config) {
+    OffsetsInitializer start;
+    switch (config.startingOffsets()) {
+      case EARLIEST:
+        start = OffsetsInitializer.earliest();
+        break;
+      case LATEST:
+        start = OffsetsInitializer.latest();
+        break;
+      default:
+        start = OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+    }
+    Properties props = config.kafkaClientProperties();
+    props.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.putIfAbsent("commit.offsets.on.checkpoint", "true");
+    KafkaSourceBuilder<KafkaInput> b =
+        KafkaSource.<KafkaInput>builder()
+            .setBootstrapServers(config.bootstrapServers())
+            .setTopics(config.inputTopic())
+            .setGroupId(config.groupId())
+            .setStartingOffsets(start)
+            .setDeserializer(new KafkaInputDeserializer())
+            .setProperties(props);
+    if (config.bounded()) {
+      b.setBounded(OffsetsInitializer.latest());
+    }
+    return b.build();
+  }
+
+  /** The token sink: TokenRecords keyed by image id. */
+  public static KafkaSink<TokenRecord> tokenSink(JobConfig config) {
+    return sink(
+        config,
+        config.outputTopic(),
+        new AvroRecordSerializer<>(config.outputTopic(), TokenRecord.class, TokenRecord::getImageId),
+        "-tokens");
+  }
+
+  /** The dead-letter sink: DeadLetterRecords keyed by image id (when known). */
+  public static KafkaSink<DeadLetterRecord> deadLetterSink(JobConfig config) {
+    return sink(
+        config,
+        config.deadLetterTopic(),
+        new AvroRecordSerializer<>(config.deadLetterTopic(), DeadLetterRecord.class, DeadLetterRecord::getImageId),
+        "-dead-letters");
+  }
+
+  private static <T> KafkaSink<T> sink(
+      JobConfig config,
+      String topic,
+      org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema<T> serializer,
+      String idSuffix) {
+    Properties props = config.kafkaClientProperties();
+    props.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, String.valueOf(config.transactionTimeoutMs()));
+    props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
+    props.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(16 * 1024 * 1024));
+    var b =
+        KafkaSink.<T>builder()
+            .setBootstrapServers(config.bootstrapServers())
+            .setRecordSerializer(serializer)
+            .setDeliveryGuarantee(config.deliveryGuarantee().toFlink())
+            .setKafkaProducerConfig(props);
+    if (config.deliveryGuarantee() == DeliveryGuarantee.EXACTLY_ONCE) {
+      b.setTransactionalIdPrefix(config.transactionalIdPrefix() + idSuffix);
+    }
+    return b.build();
+  }
+
+  /**
+   * Parses {@code --config FILE} and {@code --KEY VALUE} (or {@code KEY=VALUE}) arguments; later ones win.
+   */
+  public static JobConfig parseArgs(String... args) {
+    Map<String, String> file = new LinkedHashMap<>();
+    Map<String, String> flags = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--config")) {
+        if (i + 1 >= args.length) {
+          throw new InvalidConfigException("--config", "has no value; expected a properties file");
+        }
+        file.putAll(JobConfig.readPropertiesFile(Path.of(args[++i])));
+      } else if (a.startsWith("--") && a.contains("=")) {
+        flags.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+      } else if (a.startsWith("--")) {
+        if (i + 1 >= args.length) {
+          throw new InvalidConfigException(a.substring(2), "has no value");
+        }
+        flags.put(a.substring(2), args[++i]);
+      } else if (a.contains("=")) {
+        flags.put(a.substring(0, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+      } else {
+        throw new InvalidConfigException(a, "is not an option; expected --config FILE or --KEY VALUE");
+      }
+    }
+    return JobConfig.fromMap(file, flags);
+  }
+}

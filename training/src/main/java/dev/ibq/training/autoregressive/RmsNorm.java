@@ -1,0 +1,26 @@
+package dev.ibq.training.autoregressive;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Root-mean-square layer norm (Zhang and Sennrich 2019), as in Llama: {@code y = x / sqrt(mean(x^2) + eps) * w}
+ * over the last axis, with a learnable per-channel weight w (init 1) and no bias.
+ *
+ * <p>Shapes: x (..., C) -> (..., C).
+ */
+public final class RmsNorm {
+
+  private final NDArray weight; // (C)
+  private final float eps;
+
+  RmsNorm(ArParameters params, String prefix, int dim, float eps) {
+    this.weight = params.constant(prefix + ".weight", new Shape(dim), 1f);
+    this.eps = eps;
+  }
+
+  public NDArray forward(NDArray x) {
+    NDArray meanSquare = x.square().mean(new int[] {-1}, true); // (..., 1)
+    return x.mul(meanSquare.add(eps).pow(-0.5f)).mul(weight);
+  }
+}

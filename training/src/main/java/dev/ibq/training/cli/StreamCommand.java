@@ -1,0 +1,137 @@
+package dev.ibq.training.cli;
+
+import dev.ibq.stream.config.JobConfig;
+import dev.ibq.stream.job.TokenizeJob;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./ibq stream}: runs the tokenization job against any Kafka cluster, in a local Flink mini
+ * cluster on this machine. Settings come from {@code --config FILE} and the flags (flags win); every
+ * key of the job config is also accepted as {@code --set KEY=VALUE}, Kafka client properties as
+ * {@code --set kafka.security.protocol=SSL} and so on.
+ */
+@Command(
+    name = "stream",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Tokenize a live image stream: Kafka (ImageRecords) -> ONNX tokenizer -> Kafka (TokenRecords + dead letters).",
+      "Runs until stopped (Ctrl-C), or until the input's current end with --bounded."
+    })
+public final class StreamCommand implements Callable<Integer> {
+
+  @Option(names = "--config", description = "properties file with job settings (keys as in --list-settings)")
+  Path config;
+
+  @Option(names = "--bootstrap", description = "Kafka bootstrap servers (bootstrap.servers)")
+  String bootstrap;
+
+  @Option(names = "--model", description = "exported encoder.onnx or its directory (model)")
+  String model;
+
+  @Option(names = "--input-topic", description = "input topic (input.topic)")
+  String inputTopic;
+
+  @Option(names = "--output-topic", description = "token topic (output.topic)")
+  String outputTopic;
+
+  @Option(names = "--dead-letter-topic", description = "dead-letter topic (dead-letter.topic)")
+  String deadLetterTopic;
+
+  @Option(names = "--group-id", description = "consumer group (group.id)")
+  String groupId;
+
+  @Option(names = "--batch-size", description = "images per inference batch (batch.size)")
+  Integer batchSize;
+
+  @Option(names = "--max-wait-ms", description = "longest wait for a batch to fill (batch.max-wait-ms)")
+  Long maxWaitMs;
+
+  @Option(names = "--parallelism", description = "parallel instances (parallelism)")
+  Integer parallelism;
+
+  @Option(names = "--delivery", description = "exactly-once or at-least-once (delivery.guarantee)")
+  String delivery;
+
+  @Option(names = "--checkpoint-interval-ms", description = "checkpoint period, 0 = off (checkpoint.interval-ms)")
+  Long checkpointIntervalMs;
+
+  @Option(names = "--checkpoint-dir", description = "keep checkpoints here to resume later (checkpoint.dir)")
+  String checkpointDir;
+
+  @Option(names = "--restore-from", description = "resume from this checkpoint or savepoint (restore.from)")
+  String restoreFrom;
+
+  @Option(names = "--provider", description = "ONNX Runtime provider: auto, cpu, cuda (onnx.execution-provider)")
+  String provider;
+
+  @Option(names = "--bounded", description = "stop at the input's end offsets as of the start (bounded)")
+  boolean bounded;
+
+  @Option(names = "--set", description = "any setting KEY=VALUE, incl. kafka.* client properties (repeatable)")
+  Map<String, String> set = new LinkedHashMap<>();
+
+  @Option(names = "--list-settings", description = "print every setting with its default and exit")
+  boolean listSettings;
+
+  /** What a finished run did. */
+  public record Result(JobConfig config, long netRuntimeMillis) {}
+
+  @Override
+  public Integer call() throws Exception {
+    if (listSettings) {
+      JobConfig.SETTINGS.values()
+          .forEach(s -> System.out.printf("%-26s %-14s %s%n", s.key(), s.defaultValue() == null ? "(none)" : s.defaultValue(), s.description()));
+      System.out.printf("%-26s %-14s %s%n", "kafka.*", "", "Kafka client properties passed to the source and sinks");
+      return 0;
+    }
+    Result r = run(settings());
+    System.out.printf("Job finished after %.1f s.%n", r.netRuntimeMillis() / 1000.0);
+    return 0;
+  }
+
+  /** The file's settings overridden by the flags. */
+  JobConfig settings() {
+    Map<String, String> file = config == null ? Map.of() : JobConfig.readPropertiesFile(config);
+    Map<String, String> flags = new LinkedHashMap<>();
+    put(flags, JobConfig.BOOTSTRAP_SERVERS, bootstrap);
+    put(flags, JobConfig.MODEL, model);
+    put(flags, JobConfig.INPUT_TOPIC, inputTopic);
+    put(flags, JobConfig.OUTPUT_TOPIC, outputTopic);
+    put(flags, JobConfig.DEAD_LETTER_TOPIC, deadLetterTopic);
+    put(flags, JobConfig.GROUP_ID, groupId);
+    put(flags, JobConfig.BATCH_SIZE, batchSize);
+    put(flags, JobConfig.BATCH_MAX_WAIT_MS, maxWaitMs);
+    put(flags, JobConfig.PARALLELISM, parallelism);
+    put(flags, JobConfig.DELIVERY_GUARANTEE, delivery);
+    put(flags, JobConfig.CHECKPOINT_INTERVAL_MS, checkpointIntervalMs);
+    put(flags, JobConfig.CHECKPOINT_DIR, checkpointDir);
+    put(flags, JobConfig.RESTORE_FROM, restoreFrom);
+    put(flags, JobConfig.EXECUTION_PROVIDER, provider);
+    if (bounded) {
+      flags.put(JobConfig.BOUNDED, "true");
+    }
+    flags.putAll(set);
+    return JobConfig.fromMap(file, flags);
+  }
+
+  private static void put(Map<String, String> m, String key, Object value) {
+    if (value != null) {
+      m.put(key, value.toString());
+    }
+  }
+
+  /** Runs the job in a local mini cluster until it ends (bounded) or the JVM is stopped. */
+  public static Result run(JobConfig config) throws Exception {
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.createLocalEnvironment(config.parallelism(), TokenizeJob.flinkConfiguration(config));
+    JobExecutionResult result = TokenizeJob.execute(env, config);
+    return new Result(config, result.getNetRuntime());
+  }
+}

@@ -1,0 +1,301 @@
+package dev.ibq.training.tokenizer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The quantizer facts of IBQ.md, checked against plain-Java arithmetic on tiny fixed examples. */
+class QuantizerTest {
+
+  // A fixed tiny example: N = 2 positions, D = 3, K = 4 codes, and an upstream gradient G = dL/dz_q.
+  private static final double[][] Z = {{0.5, -0.2, 0.3}, {-0.4, 0.1, 0.6}};
+  private static final double[][] C = {{0.3, 0.1, -0.2}, {-0.5, 0.4, 0.2}, {0.2, -0.3, 0.6}, {0.1, 0.2, 0.1}};
+  private static final double[][] G = {{0.7, -0.1, 0.4}, {-0.3, 0.5, 0.2}};
+
+  private NDManager manager;
+
+  @BeforeEach
+  void setUp() {
+    Engine.getInstance().setRandomSeed(11);
+    manager = NDManager.newBaseManager();
+  }
+
+  @AfterEach
+  void tearDown() {
+    manager.close();
+  }
+
+  @Test
+  void ibqGivesEveryCodebookRowAGradientWhileVqOnlyTheSelectedOnes() {
+    int k = 64;
+    int d = 8;
+    NDArray z = manager.randomNormal(new Shape(2, d, 2, 2)); // N = 8 positions
+    NDArray target = manager.randomNormal(new Shape(2, d, 2, 2));
+
+    IndexPropagationQuantizer ibq = new IndexPropagationQuantizer(manager, k, d);
+    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      QuantizerOutput out = ibq.quantize(z);
+      collector.backward(out.zQ().mul(target).sum().add(out.quantizationLoss()));
+    }
+    float[] ibqRowNorms = ibq.embedding().getGradient().abs().sum(new int[] {1}).toFloatArray();
+    for (int j = 0; j < k; j++) {
+      assertThat(ibqRowNorms[j]).as("IBQ gradient of code %d", j).isGreaterThan(0f);
+    }
+
+    VectorQuantizer vq = new VectorQuantizer(manager, k, d);
+    Set<Integer> selected = new HashSet<>();
+    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      QuantizerOutput out = vq.quantize(z);
+      for (int index : out.indices().toIntArray()) {
+        selected.add(index);
+      }
+      collector.backward(out.zQ().mul(target).sum().add(out.quantizationLoss()).add(out.entropyLoss()));
+    }
+    assertThat(selected.size()).isBetween(1, 8);
+    float[] vqRowNorms = vq.embedding().getGradient().abs().sum(new int[] {1}).toFloatArray();
+    for (int j = 0; j < k; j++) {
+      if (selected.contains(j)) {
+        assertThat(vqRowNorms[j]).as("VQ gradient of selected code %d", j).isGreaterThan(0f);
+      } else {
+        assertThat(vqRowNorms[j]).as("VQ gradient of unselected code %d", j).isEqualTo(0f);
+      }
+    }
+  }
+
+  @Test
+  void logitGradientIsPTimesScoreMinusMeanScore() {
+    NDArray logits = manager.create(new float[][] {{0.4f, -0.3f, 1.1f, 0.2f}, {-0.6f, 0.9f, 0.1f, 0.5f}});
+    logits.setRequiresGradient(true);
+    NDArray codebook = array(C);
+    NDArray upstream = array(G);
+    NDArray zQ;
+    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      NDArray hard = CodebookOps.oneHot(logits.argMax(1), 4);
+      zQ = IndexPropagationQuantizer.propagateIndex(logits, hard, codebook);
+      collector.backward(zQ.mul(upstream).sum()); // dL/dz_q = G
+    }
+    double[][] l = {{0.4, -0.3, 1.1, 0.2}, {-0.6, 0.9, 0.1, 0.5}};
+    float[] grad = logits.getGradient().toFloatArray();
+    for (int n = 0; n < 2; n++) {
+      double[] p = softmax(l[n]);
+      double[] s = new double[4];
+      double sBar = 0;
+      for (int j = 0; j < 4; j++) {
+        s[j] = dot(G[n], C[j]);
+        sBar += p[j] * s[j];
+      }
+      for (int j = 0; j < 4; j++) {
+        assertThat((double) grad[n * 4 + j]).as("dL/dl[%d][%d]", n, j).isCloseTo(p[j] * (s[j] - sBar), within(1e-6));
+      }
+    }
+    // The forward value is exactly the selected code: rows 2 and 1 of C.
+    assertThat(zQ.toFloatArray()).containsExactly(array(new double[][] {C[2], C[1]}).toFloatArray());
+  }
+
+  @Test
+  void zAndCodesReceiveTheGradientsOfIbqMd() {
+    IndexPropagationQuantizer ibq = new IndexPropagationQuantizer(manager, 4, 3);
+    TokenizerModule.copyInto(array(C), ibq.embedding());
+    NDArray z = array(Z);
+    z.setRequiresGradient(true);
+    int[] indices;
+    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      QuantizerOutput out = ibq.quantize(z);
+      indices = out.indices().toIntArray();
+      collector.backward(out.zQ().mul(array(G)).sum());
+    }
+    double[][] expectedZ = new double[2][3];
+    double[][] expectedC = new double[4][3];
+    for (int n = 0; n < 2; n++) {
+      double[] l = new double[4];
+      for (int j = 0; j < 4; j++) {
+        l[j] = dot(Z[n], C[j]);
+      }
+      assertThat(indices[n]).isEqualTo(argMax(l));
+      double[] p = softmax(l);
+      double[] s = new double[4];
+      double sBar = 0;
+      for (int j = 0; j < 4; j++) {
+        s[j] = dot(G[n], C[j]);
+        sBar += p[j] * s[j];
+      }
+      for (int j = 0; j < 4; j++) {
+        double dl = p[j] * (s[j] - sBar);
+        for (int e = 0; e < 3; e++) {
+          expectedZ[n][e] += dl * C[j][e]; // z receives sum_j p_j (s_j - s_bar) c_j
+          expectedC[j][e] += dl * Z[n][e] + (j == indices[n] ? G[n][e] : 0); // every code; the selected one also g
+        }
+      }
+    }
+    assertClose(z.getGradient().toFloatArray(), expectedZ);
+    assertClose(ibq.embedding().getGradient().toFloatArray(), expectedC);
+  }
+
+  @Test
+  void doubleQuantizationLossIs225TimesMseToTheSelectedCode() {
+    IndexPropagationQuantizer ibq = new IndexPropagationQuantizer(manager, 4, 3);
+    TokenizerModule.copyInto(array(C), ibq.embedding());
+    QuantizerOutput out = ibq.quantize(array(Z));
+    double sum = 0;
+    for (int n = 0; n < 2; n++) {
+      double[] l = new double[4];
+      for (int j = 0; j < 4; j++) {
+        l[j] = dot(Z[n], C[j]);
+      }
+      double[] code = C[argMax(l)];
+      for (int e = 0; e < 3; e++) {
+        sum += (Z[n][e] - code[e]) * (Z[n][e] - code[e]);
+      }
+    }
+    double mse = sum / 6;
+    assertThat((double) out.quantizationLoss().getFloat()).isCloseTo(2.25 * mse, within(1e-6));
+    assertThat(out.zHard().toFloatArray()).containsExactly(out.zQ().toFloatArray());
+  }
+
+  @Test
+  void entropyLossMatchesAHandComputation() {
+    double[][] l = {{0.01, 0.03, -0.02, 0.0}, {0.02, 0.02, 0.05, -0.01}, {-0.03, 0.04, 0.01, 0.02}};
+    NDArray loss = TokenizerLosses.entropyLoss(array(l), 0.01);
+    double eps = 1e-5;
+    double sample = 0;
+    double[] mean = new double[4];
+    for (double[] row : l) {
+      double[] scaled = new double[4];
+      for (int j = 0; j < 4; j++) {
+        scaled[j] = row[j] / 0.01;
+      }
+      double[] q = softmax(scaled);
+      for (int j = 0; j < 4; j++) {
+        sample -= q[j] * Math.log(q[j] + eps) / l.length;
+        mean[j] += q[j] / l.length;
+      }
+    }
+    double batch = 0;
+    for (double m : mean) {
+      batch -= m * Math.log(m + eps);
+    }
+    assertThat((double) loss.getFloat()).isCloseTo(sample - batch, within(1e-5));
+    assertThat(sample - batch).isLessThan(0); // the batch spreads over codes more than each sample does
+  }
+
+  @Test
+  void ibqPicksTheMaximumInnerProductNotTheNearestCode() {
+    // z = (1, 0): code 0 = (0.9, 0) is nearest (distance 0.1), code 1 = (3, 0) has the larger inner product.
+    double[][] codes = {{0.9, 0.0}, {3.0, 0.0}, {-1.0, 0.5}};
+    NDArray z = manager.create(new float[][] {{1f, 0f}});
+    IndexPropagationQuantizer ibq = new IndexPropagationQuantizer(manager, 3, 2);
+    TokenizerModule.copyInto(array(codes), ibq.embedding());
+    VectorQuantizer vq = new VectorQuantizer(manager, 3, 2);
+    TokenizerModule.copyInto(array(codes), vq.embedding());
+    assertThat(ibq.quantize(z).indices().toIntArray()).containsExactly(1);
+    assertThat(ibq.indices(z).toIntArray()).containsExactly(1);
+    assertThat(vq.quantize(z).indices().toIntArray()).containsExactly(0);
+    assertThat(vq.indices(z).toIntArray()).containsExactly(0);
+  }
+
+  @Test
+  void vqLossIsCodebookPlusQuarterCommitmentAndForwardsTheCode() {
+    VectorQuantizer vq = new VectorQuantizer(manager, 4, 3);
+    TokenizerModule.copyInto(array(C), vq.embedding());
+    QuantizerOutput out = vq.quantize(array(Z));
+    int[] indices = out.indices().toIntArray();
+    double sum = 0;
+    for (int n = 0; n < 2; n++) {
+      double best = Double.MAX_VALUE;
+      int bestJ = -1;
+      for (int j = 0; j < 4; j++) {
+        double dist = 0;
+        for (int e = 0; e < 3; e++) {
+          dist += (Z[n][e] - C[j][e]) * (Z[n][e] - C[j][e]);
+        }
+        if (dist < best) {
+          best = dist;
+          bestJ = j;
+        }
+      }
+      assertThat(indices[n]).isEqualTo(bestJ);
+      sum += best;
+    }
+    assertThat((double) out.quantizationLoss().getFloat()).isCloseTo(1.25 * sum / 6, within(1e-6));
+    assertClose(out.zQ().toFloatArray(), new double[][] {C[indices[0]], C[indices[1]]});
+  }
+
+  @Test
+  void codesRoundTripIndicesAndCountsSumToPositions() {
+    IndexPropagationQuantizer ibq = new IndexPropagationQuantizer(manager, 32, 4);
+    NDArray z = manager.randomNormal(new Shape(3, 4, 2, 5));
+    QuantizerOutput out = ibq.quantize(z);
+    assertThat(out.indices().getShape()).isEqualTo(new Shape(3, 2, 5));
+    assertThat(ibq.codes(out.indices()).toFloatArray()).containsExactly(out.zHard().toFloatArray());
+    assertThat(out.codeCounts().sum().getFloat()).isEqualTo(30f);
+    assertThat(out.usedCodes()).isBetween(1, 30);
+    assertThat(out.perplexity()).isBetween(1.0, 30.0);
+  }
+
+  private NDArray array(double[][] values) {
+    float[][] f = new float[values.length][];
+    for (int i = 0; i < values.length; i++) {
+      f[i] = new float[values[i].length];
+      for (int j = 0; j < values[i].length; j++) {
+        f[i][j] = (float) values[i][j];
+      }
+    }
+    return manager.create(f);
+  }
+
+  private static void assertClose(float[] actual, double[][] expected) {
+    int i = 0;
+    for (double[] row : expected) {
+      for (double v : row) {
+        assertThat((double) actual[i]).as("element %d", i).isCloseTo(v, within(1e-6));
+        i++;
+      }
+    }
+    assertThat(actual).hasSize(i);
+  }
+
+  static double dot(double[] a, double[] b) {
+    double s = 0;
+    for (int i = 0; i < a.length; i++) {
+      s += a[i] * b[i];
+    }
+    return s;
+  }
+
+  static double[] softmax(double[] l) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (double v : l) {
+      max = Math.max(max, v);
+    }
+    double sum = 0;
+    double[] e = new double[l.length];
+    for (int i = 0; i < l.length; i++) {
+      e[i] = Math.exp(l[i] - max);
+      sum += e[i];
+    }
+    for (int i = 0; i < l.length; i++) {
+      e[i] /= sum;
+    }
+    return e;
+  }
+
+  static int argMax(double[] l) {
+    int best = 0;
+    for (int i = 1; i < l.length; i++) {
+      if (l[i] > l[best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+}
