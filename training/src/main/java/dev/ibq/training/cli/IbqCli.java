@@ -31,7 +31,8 @@ import picocli.CommandLine.Command;
       ConsumeCommand.class,
       TrainArCommand.class,
       GenerateCommand.class,
-      TrainClassifierCommand.class
+      TrainClassifierCommand.class,
+      BenchmarkArCommand.class
     })
 public final class IbqCli {
 
