@@ -6,6 +6,7 @@ import dev.ibq.image.Preprocessor;
 import dev.ibq.image.source.FashionMnist;
 import dev.ibq.schemas.ImageRecord;
 import dev.ibq.schemas.TokenRecord;
+import dev.ibq.schemas.codec.AvroCodec;
 import dev.ibq.stream.config.DeliveryGuarantee;
 import dev.ibq.stream.config.JobConfig;
 import dev.ibq.stream.embedded.EmbeddedPipeline;
@@ -17,7 +18,6 @@ import dev.ibq.stream.kafka.KafkaBrokerProcess;
 import dev.ibq.stream.onnx.ExecutionProvider;
 import dev.ibq.stream.onnx.OnnxTokenizer;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,8 +32,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.avro.message.BinaryMessageDecoder;
-import org.apache.avro.specific.SpecificData;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -223,7 +221,7 @@ public final class StreamBenchmark {
     AtomicBoolean stop = new AtomicBoolean();
     long warmupEnd = System.currentTimeMillis() + 5000; // the job is still deploying; its first records are not steady state
     Thread consumer = new Thread(() -> {
-      BinaryMessageDecoder<TokenRecord> dec = new BinaryMessageDecoder<>(SpecificData.get(), TokenRecord.getClassSchema());
+      AvroCodec<TokenRecord> dec = AvroCodec.forClass(TokenRecord.class);
       try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(AvroTopicReader.consumerProperties(bootstrap, new Properties()))) {
         TopicPartition tp = new TopicPartition(config.outputTopic(), 0);
         c.assign(List.of(tp));
@@ -231,7 +229,7 @@ public final class StreamBenchmark {
         while (!stop.get()) {
           for (ConsumerRecord<byte[], byte[]> rec : c.poll(Duration.ofMillis(20))) {
             long now = System.currentTimeMillis();
-            long sent = dec.decode(ByteBuffer.wrap(rec.value())).getEventTime().toEpochMilli();
+            long sent = dec.decode(rec.value()).getEventTime().toEpochMilli();
             if (sent >= warmupEnd) {
               synchronized (latencies) {
                 latencies.add(now - sent);
@@ -239,8 +237,6 @@ public final class StreamBenchmark {
             }
           }
         }
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
       }
     }, "latency-consumer");
     consumer.start();

@@ -79,19 +79,22 @@ public final class FlinkRestClient {
     return get("/jobs/" + jobId).path("state").asText();
   }
 
+  /** The job's run time in ms so far (Flink's {@code duration}: from submission to now or to its end). */
+  public long jobDurationMillis(String jobId) {
+    return get("/jobs/" + jobId).path("duration").asLong();
+  }
+
   /** Completed checkpoints of the job so far. */
   public int completedCheckpoints(String jobId) {
     return get("/jobs/" + jobId + "/checkpoints").path("counts").path("completed").asInt();
   }
 
-  /** The job's restarts so far (Flink's {@code numRestarts} metric); 0 when not reported yet. */
-  public long restarts(String jobId) {
-    for (JsonNode m : get("/jobs/" + jobId + "/metrics?get=numRestarts")) {
-      if ("numRestarts".equals(m.path("id").asText())) {
-        return m.path("value").asLong();
-      }
-    }
-    return 0;
+  /**
+   * Failures the job went through so far (each one triggered a restart or ended the job): the entries of
+   * its exception history. Unlike the {@code numRestarts} metric, this is not a cached sample.
+   */
+  public int failures(String jobId) {
+    return get("/jobs/" + jobId + "/exceptions").path("exceptionHistory").path("entries").size();
   }
 
   /** {@code POST /jars/upload}: returns the jar id the cluster gave the uploaded jar. */

@@ -228,9 +228,23 @@ public final class StandaloneCluster implements AutoCloseable {
   }
 
   private static Optional<ProcessHandle> ours(long pid, String mainClass) {
-    return ProcessHandle.of(pid)
-        .filter(ProcessHandle::isAlive)
-        .filter(h -> h.info().commandLine().map(c -> c.contains(mainClass)).orElse(true));
+    return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(h -> commandLine(h).map(c -> c.contains(mainClass)).orElse(true));
+  }
+
+  /**
+   * The full command line. ProcessHandle.Info cuts it at 4096 bytes on Linux, before the main class of a
+   * JVM with a long class path, so /proc/PID/cmdline is read directly where it exists.
+   */
+  private static Optional<String> commandLine(ProcessHandle h) {
+    Path proc = Path.of("/proc", String.valueOf(h.pid()), "cmdline");
+    try {
+      if (java.nio.file.Files.isReadable(proc)) {
+        return Optional.of(new String(java.nio.file.Files.readAllBytes(proc), java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' '));
+      }
+    } catch (IOException e) {
+      // gone meanwhile, or not readable: fall back
+    }
+    return h.info().commandLine();
   }
 
   private static void terminate(ProcessHandle h, Duration grace) {

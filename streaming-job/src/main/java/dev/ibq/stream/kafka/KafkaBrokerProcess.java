@@ -145,6 +145,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
           }
         }
       }
+      awaitLeaders(admin, List.of(topics));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while creating topics.", e);
@@ -166,6 +167,31 @@ public final class KafkaBrokerProcess implements AutoCloseable {
       // the JVM is already shutting down
     }
     return process.pid();
+  }
+
+  /**
+   * Waits until every partition of the topics has a leader: producing to a topic whose leader is still
+   * being elected makes the first batches fail and retry out of order.
+   */
+  private static void awaitLeaders(Admin admin, List<String> topics) throws InterruptedException, java.util.concurrent.TimeoutException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try {
+        boolean ready =
+            admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS).values().stream()
+                .flatMap(d -> d.partitions().stream())
+                .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+        if (ready) {
+          return;
+        }
+      } catch (java.util.concurrent.ExecutionException notYet) {
+        // the metadata has not reached the broker's cache yet
+      }
+      if (System.nanoTime() > deadline) {
+        throw new java.util.concurrent.TimeoutException("Topics " + topics + " have no partition leaders after 60 s.");
+      }
+      Thread.sleep(100);
+    }
   }
 
   /** Stops the broker (SIGTERM, then SIGKILL after 20 s) and deletes its directory if asked to. */

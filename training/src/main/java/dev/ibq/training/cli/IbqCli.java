@@ -26,17 +26,17 @@ import picocli.CommandLine.Command;
       "Run './ibq COMMAND --help' for the options of one command."
     },
     subcommands = {
+      DemoCommand.class,
       TrainTokenizerCommand.class,
       EvalTokenizerCommand.class,
       BenchTokenizerCommand.class,
+      ExportCommand.class,
       EncodeCommand.class,
       DecodeCommand.class,
       InspectCommand.class,
       StreamCommand.class,
       ProduceCommand.class,
       ConsumeCommand.class,
-      ExportCommand.class,
-      BenchExportCommand.class,
       TrainArCommand.class,
       GenerateCommand.class,
       TrainClassifierCommand.class,
@@ -44,6 +44,8 @@ import picocli.CommandLine.Command;
       SubmitCommand.class,
       CancelCommand.class,
       SavepointCommand.class,
+      BenchExportCommand.class,
+      BenchmarkArCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class IbqCli {
