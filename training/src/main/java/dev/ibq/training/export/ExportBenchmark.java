@@ -40,6 +40,24 @@ import org.slf4j.LoggerFactory;
 public final class ExportBenchmark {
   private static final Logger LOG = LoggerFactory.getLogger(ExportBenchmark.class);
 
+  /** How to read the figures; appended to every Markdown result. */
+  static final String NOTES =
+      """
+
+      ## How to read these figures
+
+      - Encode rows are mean images/s over at least 4 s per point (2 warm-up calls), input copy and token
+        read-back included, on the same weights and the same preprocessed Fashion-MNIST test images.
+      - Both engines get the same intra-op thread count (--threads). On a shared machine libtorch with more
+        OpenMP threads than free cores spin-waits and slows down by an order of magnitude, which would flatter
+        ONNX Runtime; equal single threads is the fair setting there.
+      - The quantizer and the MatMul peak are timed in interleaved rounds and each keeps its best call, so both
+        sides of the ratio see the same background load. The peak is the best ONNX Runtime MatMul measured here
+        (same threads), not the CPU's theoretical peak; FLOPs are 2 N K D per quantizer call.
+      - Memory is peak resident-set growth (Linux VmHWM, reset before the call) with the session already loaded,
+        so it is what a call needs on top of the weights.
+      """;
+
   private ExportBenchmark() {}
 
   /**
@@ -410,6 +428,7 @@ public final class ExportBenchmark {
     if (r.parity() != null) {
       md.append("\n## Parity, ONNX vs DJL\n\n").append(r.parity().summary()).append("\n");
     }
+    md.append(NOTES);
     Files.writeString(Path.of(results + ".md"), md.toString());
   }
 }
