@@ -7,7 +7,10 @@ import java.util.stream.Collectors;
 
 /**
  * What {@link ImageDecoder} accepts. The pixel limit is checked on the header dimensions, before
- * any pixel is decompressed, so decompression bombs cost a header read.
+ * any pixel is decompressed, so decompression bombs cost a header read. Memory: decoding and
+ * preprocessing an accepted image holds about {@code maxPixels * 20} bytes at its peak (the decoded
+ * image plus float planes), about 1 GB at the default 50 megapixels; lower the limit for many
+ * parallel decoders.
  *
  * @param maxEncodedBytes largest accepted encoded size
  * @param maxPixels largest accepted {@code width * height}

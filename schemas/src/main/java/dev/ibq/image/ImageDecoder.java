@@ -32,7 +32,6 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
 public final class ImageDecoder {
 
   static {
-    ImageIO.setUseCache(false);
     ImageIO.scanForPlugins();
   }
 

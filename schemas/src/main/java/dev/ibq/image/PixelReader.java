@@ -52,6 +52,9 @@ final class PixelReader {
         }
       }
     }
+    if (!alpha && colors == channels) {
+      return rgba;
+    }
     float[] out = new float[channels * n]; // (C, h, w)
     if (colors == channels) {
       System.arraycopy(rgba, 0, out, 0, channels * n);

@@ -9,11 +9,15 @@ import java.awt.image.BufferedImage;
 import java.awt.image.ComponentColorModel;
 import java.awt.image.DataBuffer;
 import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -109,6 +113,68 @@ class ImageFormatsTest {
       float expected = i % 2 == 0 ? -1f : (raw[i] & 0xff) / 127.5f - 1f;
       assertThat(t[(i / SIDE + 2) * 32 + i % SIDE + 2]).isEqualTo(expected);
     }
+  }
+
+  @Test
+  void paletteTransparencyIsHonoured() throws Exception {
+    // palette entry 0 is a fully transparent white, entry 1 opaque white; pad value 0 (black)
+    byte[] white = {(byte) 255, (byte) 255};
+    byte[] alpha = {0, (byte) 255};
+    IndexColorModel cm = new IndexColorModel(1, 2, white, white, white, alpha);
+    BufferedImage image = new BufferedImage(2, 1, BufferedImage.TYPE_BYTE_BINARY, cm);
+    image.getRaster().setSample(1, 0, 0, 1);
+    Preprocessor exact = new Preprocessor(new PreprocessingSpec(1, 2, 1, ResizePolicy.PAD_CENTER, Interpolation.BILINEAR, 0));
+    for (String format : new String[] {"png", "gif"}) {
+      float[] t = exact.decodeAndApply(write(image, format), DecodeLimits.defaults().withMinSize(1, 1));
+      assertThat(t).as(format).containsExactly(-1f, 1f);
+    }
+  }
+
+  @Test
+  void cmykJpegIsConvertedThroughItsColorProfileAndKeepsThePicture() throws Exception {
+    // Adobe CMYK stores inverted ink values: 255 = no ink. Cyan, magenta, yellow none; black ink = 255 - v.
+    WritableRaster cmyk = Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, SIDE, SIDE, 4, null);
+    for (int i = 0; i < raw.length; i++) {
+      for (int b = 0; b < 3; b++) {
+        cmyk.setSample(i % SIDE, i / SIDE, b, 255);
+      }
+      cmyk.setSample(i % SIDE, i / SIDE, 3, raw[i] & 0xff);
+    }
+    ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
+      writer.setOutput(ios);
+      writer.write(null, new IIOImage(cmyk, null, null), null);
+    } finally {
+      writer.dispose();
+    }
+    float[] actual = FASHION.decodeAndApply(out.toByteArray(), DecodeLimits.defaults());
+    float[] expected = FASHION.apply(FashionMnist.grayImage(raw, SIDE, SIDE));
+    for (float v : actual) {
+      assertThat(v).isBetween(-1f, 1f);
+    }
+    // A print profile maps full black ink to a dark grey, not 0, so compare the picture, not the values.
+    assertThat(correlation(actual, expected)).isGreaterThan(0.95);
+  }
+
+  private static double correlation(float[] a, float[] b) {
+    double ma = 0;
+    double mb = 0;
+    for (int i = 0; i < a.length; i++) {
+      ma += a[i];
+      mb += b[i];
+    }
+    ma /= a.length;
+    mb /= b.length;
+    double sab = 0;
+    double saa = 0;
+    double sbb = 0;
+    for (int i = 0; i < a.length; i++) {
+      sab += (a[i] - ma) * (b[i] - mb);
+      saa += (a[i] - ma) * (a[i] - ma);
+      sbb += (b[i] - mb) * (b[i] - mb);
+    }
+    return sab / Math.sqrt(saa * sbb);
   }
 
   static byte[] encode(Kind kind) throws IOException {

@@ -160,7 +160,7 @@ class AvroCodecTest {
       for (int t = 0; t < 4; t++) {
         results.add(pool.submit(() -> {
           int ok = 0;
-          for (int round = 0; round < 100; round++) {
+          for (int round = 0; round < 20; round++) {
             for (int i = 0; i < inputs.size(); i++) {
               ImageRecord r = images.decode(inputs.get(i));
               if (r.equals(expected.get(i)) && images.decode(images.encode(r)).equals(r)) {
@@ -172,7 +172,7 @@ class AvroCodecTest {
         }));
       }
       for (Future<Integer> f : results) {
-        assertThat(f.get()).isEqualTo(100 * inputs.size());
+        assertThat(f.get()).isEqualTo(20 * inputs.size());
       }
     } finally {
       pool.shutdownNow();

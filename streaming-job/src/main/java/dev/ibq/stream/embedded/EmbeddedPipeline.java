@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,6 +95,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
    * @param checkpointIntervalMs checkpoint period (exactly-once output becomes visible at checkpoints)
    * @param executionProvider auto, cpu or cuda
    * @param settings any further {@link JobConfig} settings (override the above)
+   * @param flinkSettings Flink configuration for the mini cluster (e.g. {@code rest.port}, metric reporters)
    */
   public record Request(
       Path model,
@@ -105,49 +107,58 @@ public final class EmbeddedPipeline implements AutoCloseable {
       DeliveryGuarantee deliveryGuarantee,
       long checkpointIntervalMs,
       String executionProvider,
-      Map<String, String> settings) {
+      Map<String, String> settings,
+      Map<String, String> flinkSettings) {
 
     public Request {
       images = List.copyOf(images);
       rawValues = List.copyOf(rawValues);
       settings = Map.copyOf(settings);
+      flinkSettings = Map.copyOf(flinkSettings);
     }
 
     /** Defaults: batch 32, 50 ms, parallelism 1, exactly-once, checkpoints every 1 s, provider auto. */
     public static Request of(Path model, List<ImageRecord> images) {
-      return new Request(model, images, List.of(), 32, 50, 1, DeliveryGuarantee.EXACTLY_ONCE, 1000, "auto", Map.of());
+      return new Request(model, images, List.of(), 32, 50, 1, DeliveryGuarantee.EXACTLY_ONCE, 1000, "auto", Map.of(), Map.of());
     }
 
     public Request withBatch(int batchSize, long maxWaitMs) {
-      return new Request(model, images, rawValues, batchSize, maxWaitMs, parallelism, deliveryGuarantee, checkpointIntervalMs, executionProvider, settings);
+      return new Request(model, images, rawValues, batchSize, maxWaitMs, parallelism, deliveryGuarantee, checkpointIntervalMs, executionProvider, settings, flinkSettings);
     }
 
     public Request withParallelism(int parallelism) {
-      return new Request(model, images, rawValues, batchSize, maxWaitMs, parallelism, deliveryGuarantee, checkpointIntervalMs, executionProvider, settings);
+      return new Request(model, images, rawValues, batchSize, maxWaitMs, parallelism, deliveryGuarantee, checkpointIntervalMs, executionProvider, settings, flinkSettings);
     }
 
     public Request withDelivery(DeliveryGuarantee guarantee, long checkpointIntervalMs) {
-      return new Request(model, images, rawValues, batchSize, maxWaitMs, parallelism, guarantee, checkpointIntervalMs, executionProvider, settings);
+      return new Request(model, images, rawValues, batchSize, maxWaitMs, parallelism, guarantee, checkpointIntervalMs, executionProvider, settings, flinkSettings);
     }
 
     public Request withExecutionProvider(String provider) {
-      return new Request(model, images, rawValues, batchSize, maxWaitMs, parallelism, deliveryGuarantee, checkpointIntervalMs, provider, settings);
+      return new Request(model, images, rawValues, batchSize, maxWaitMs, parallelism, deliveryGuarantee, checkpointIntervalMs, provider, settings, flinkSettings);
     }
 
     public Request withRawValues(List<byte[]> values) {
-      return new Request(model, images, values, batchSize, maxWaitMs, parallelism, deliveryGuarantee, checkpointIntervalMs, executionProvider, settings);
+      return new Request(model, images, values, batchSize, maxWaitMs, parallelism, deliveryGuarantee, checkpointIntervalMs, executionProvider, settings, flinkSettings);
     }
 
     public Request withSettings(Map<String, String> more) {
       Map<String, String> m = new LinkedHashMap<>(settings);
       m.putAll(more);
-      return new Request(model, images, rawValues, batchSize, maxWaitMs, parallelism, deliveryGuarantee, checkpointIntervalMs, executionProvider, m);
+      return new Request(model, images, rawValues, batchSize, maxWaitMs, parallelism, deliveryGuarantee, checkpointIntervalMs, executionProvider, m, flinkSettings);
+    }
+
+    public Request withFlinkSettings(Map<String, String> more) {
+      Map<String, String> m = new LinkedHashMap<>(flinkSettings);
+      m.putAll(more);
+      return new Request(model, images, rawValues, batchSize, maxWaitMs, parallelism, deliveryGuarantee, checkpointIntervalMs, executionProvider, settings, m);
     }
   }
 
   /**
    * What a run did.
    *
+   * @param jobId the Flink job id (hex), e.g. to look up its metrics
    * @param inputTopic topic the records were produced to
    * @param outputTopic topic of the token records
    * @param deadLetterTopic topic of the dead letters
@@ -168,6 +179,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
    * @param deadLetters the committed dead letters, in topic order
    */
   public record Result(
+      String jobId,
       String inputTopic,
       String outputTopic,
       String deadLetterTopic,
@@ -242,8 +254,10 @@ public final class EmbeddedPipeline implements AutoCloseable {
     s.put(JobConfig.BOUNDED, "true");
     JobConfig config = JobConfig.fromMap(s, request.settings());
 
-    StreamExecutionEnvironment env =
-        StreamExecutionEnvironment.createLocalEnvironment(config.parallelism(), TokenizeJob.flinkConfiguration(config));
+    Configuration flink = TokenizeJob.flinkConfiguration(config);
+    flink.addAll(Configuration.fromMap(request.flinkSettings()));
+    LOG.debug("Mini cluster configuration: {}", flink);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(config.parallelism(), flink);
     TokenizeTopology.Streams streams = TokenizeJob.build(env, config);
     JobExecutionResult job = env.execute(TokenizeJob.jobName(config));
     long jobMillis = Math.max(1, job.getNetRuntime());
@@ -268,7 +282,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
     }
     Result r =
         new Result(
-            in, out, dlq, tokenizer, recordsIn, tokens.size(), deadLetters.size(), Collections.unmodifiableMap(byCode),
+            job.getJobID().toHexString(), in, out, dlq, tokenizer, recordsIn, tokens.size(), deadLetters.size(), Collections.unmodifiableMap(byCode),
             duplicates, produceMillis, jobMillis, (System.nanoTime() - t0) / 1_000_000,
             tokens.size() * 1000.0 / jobMillis, usage.usedCodes(), usage.utilization(), usage.perplexity(),
             Collections.unmodifiableList(tokens), Collections.unmodifiableList(deadLetters));

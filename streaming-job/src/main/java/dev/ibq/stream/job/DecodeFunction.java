@@ -9,6 +9,7 @@ import dev.ibq.image.Preprocessor;
 import dev.ibq.schemas.DeadLetterRecord;
 import dev.ibq.schemas.ErrorCode;
 import dev.ibq.schemas.ImageRecord;
+import dev.ibq.schemas.codec.AvroCodec;
 import dev.ibq.stream.kafka.KafkaInput;
 import dev.ibq.stream.metrics.JobMetrics;
 import java.nio.ByteBuffer;
@@ -25,7 +26,8 @@ import org.apache.flink.util.Collector;
  * Turns a raw Kafka record into a {@link PreparedImage}, or into a dead letter saying why it cannot be.
  *
  * <p>Steps and their dead-letter codes: value larger than {@code maxMessageBytes} (TOO_LARGE) or empty
- * (EMPTY_PAYLOAD), then the single-object Avro decode of the {@link ImageRecord} (UNDECODABLE_RECORD), both
+ * (EMPTY_PAYLOAD), then the single-object Avro decode of the {@link ImageRecord} with {@link AvroCodec}
+ * (every released schema version is read; UNDECODABLE_RECORD otherwise), both
  * at stage {@code deserialize}; the image decode with {@link ImageDecoder} under the configured limits
  * (EMPTY_PAYLOAD, TOO_LARGE, TOO_SMALL, UNSUPPORTED_FORMAT, CORRUPT_IMAGE; stage {@code decode}); then the
  * model's own preprocessing ({@link Preprocessor} of the spec stored in the model file; stage
@@ -38,6 +40,7 @@ public final class DecodeFunction extends ProcessFunction<KafkaInput, PreparedIm
   private final String preprocessingSpec;
   private final TopologySettings settings;
 
+  private transient AvroCodec<ImageRecord> codec;
   private transient Preprocessor preprocessor;
   private transient DecodeLimits limits;
   private transient int valuesPerImage;
@@ -59,6 +62,7 @@ public final class DecodeFunction extends ProcessFunction<KafkaInput, PreparedIm
   @Override
   public void open(OpenContext openContext) {
     PreprocessingSpec spec = PreprocessingSpec.parse(preprocessingSpec);
+    codec = AvroCodec.forClass(ImageRecord.class);
     preprocessor = new Preprocessor(spec);
     limits = settings.decodeLimits();
     valuesPerImage = spec.tensorSize();
@@ -77,7 +81,7 @@ public final class DecodeFunction extends ProcessFunction<KafkaInput, PreparedIm
   public void processElement(KafkaInput in, Context ctx, Collector<PreparedImage> out) {
     recordsIn.inc();
     long t0 = System.nanoTime();
-    Outcome o = prepare(in, preprocessor, limits, valuesPerImage);
+    Outcome o = prepare(in, codec, preprocessor, limits, valuesPerImage);
     if (o.image != null) {
       o.image.prepareNanos = System.nanoTime() - t0;
       imagesValid.inc();
@@ -121,7 +125,8 @@ public final class DecodeFunction extends ProcessFunction<KafkaInput, PreparedIm
    *
    * @param valuesPerImage C * H * W of the preprocessing spec
    */
-  public static Outcome prepare(KafkaInput in, Preprocessor preprocessor, DecodeLimits limits, int valuesPerImage) {
+  public static Outcome prepare(
+      KafkaInput in, AvroCodec<ImageRecord> codec, Preprocessor preprocessor, DecodeLimits limits, int valuesPerImage) {
     byte[] value = in.value;
     if (value.length == 0) {
       return Outcome.rejected(
@@ -136,12 +141,11 @@ public final class DecodeFunction extends ProcessFunction<KafkaInput, PreparedIm
     }
     ImageRecord record;
     try {
-      record = ImageRecord.fromByteBuffer(ByteBuffer.wrap(value));
-    } catch (Exception | StackOverflowError e) {
+      record = codec.decode(value); // any released ImageRecord version resolves to the current one
+    } catch (RuntimeException | StackOverflowError e) {
       return Outcome.rejected(
           null, ErrorCode.UNDECODABLE_RECORD, DeadLetters.STAGE_DESERIALIZE,
-          "The Kafka record value is not a single-object encoded ImageRecord (" + e.getClass().getSimpleName()
-              + ": " + e.getMessage() + ").");
+          "The Kafka record value is not a single-object encoded ImageRecord: " + e.getMessage());
     }
     String id = record.getImageId();
     byte[] encoded = bytes(record.getImage());

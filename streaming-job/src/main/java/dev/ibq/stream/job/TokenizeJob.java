@@ -53,7 +53,12 @@ public final class TokenizeJob {
     Configuration flink = flinkConfiguration(config);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
     JobExecutionResult result = execute(env, config);
-    LOG.info("Job finished after {} ms.", result.getNetRuntime());
+    if (result.isJobExecutionResult()) {
+      LOG.info("Job finished after {} ms.", result.getNetRuntime());
+    } else {
+      // submitted to a cluster in detached mode (REST /jars/{id}/run, flink run -d): no result to wait for
+      LOG.info("Job {} submitted (detached).", result.getJobID());
+    }
   }
 
   /** Builds the job on {@code env} (configured with {@link #flinkConfiguration}) and runs it to the end. */

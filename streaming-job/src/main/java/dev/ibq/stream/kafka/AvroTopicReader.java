@@ -1,14 +1,13 @@
 package dev.ibq.stream.kafka;
 
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.Consumer;
-import org.apache.avro.message.BinaryMessageDecoder;
-import org.apache.avro.specific.SpecificData;
+import dev.ibq.schemas.codec.AvroCodec;
+import dev.ibq.schemas.codec.DecodeResult;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -44,7 +43,7 @@ public final class AvroTopicReader {
   /** Streaming form of {@link #readAll(String, String, Class, Properties, Duration)}. */
   public static <T extends SpecificRecord> long readAll(
       String bootstrap, String topic, Class<T> type, Properties extra, Duration timeout, Consumer<Entry<T>> sink) {
-    BinaryMessageDecoder<T> decoder = new BinaryMessageDecoder<>(SpecificData.get(), SpecificData.get().getSchema(type));
+    AvroCodec<T> codec = AvroCodec.forClass(type);
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(bootstrap, extra))) {
       List<TopicPartition> partitions = new ArrayList<>();
       List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
@@ -65,7 +64,7 @@ public final class AvroTopicReader {
               "Reading topic '" + topic + "' did not reach its end offsets " + end + " within " + timeout + ".");
         }
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          sink.accept(decode(decoder, r));
+          sink.accept(decode(codec, r));
           n++;
         }
       }
@@ -82,13 +81,12 @@ public final class AvroTopicReader {
     return true;
   }
 
-  private static <T> Entry<T> decode(BinaryMessageDecoder<T> decoder, ConsumerRecord<byte[], byte[]> r) {
+  private static <T extends SpecificRecord> Entry<T> decode(AvroCodec<T> codec, ConsumerRecord<byte[], byte[]> r) {
     String key = r.key() == null ? null : new String(r.key(), java.nio.charset.StandardCharsets.UTF_8);
-    try {
-      return new Entry<>(r.partition(), r.offset(), r.timestamp(), key, decoder.decode(ByteBuffer.wrap(r.value())), r.value(), null);
-    } catch (Exception e) {
-      return new Entry<>(r.partition(), r.offset(), r.timestamp(), key, null, r.value(), e.getClass().getSimpleName() + ": " + e.getMessage());
-    }
+    DecodeResult<T> d = codec.tryDecode(r.value() == null ? new byte[0] : r.value());
+    return d.isOk()
+        ? new Entry<>(r.partition(), r.offset(), r.timestamp(), key, d.value(), r.value(), null)
+        : new Entry<>(r.partition(), r.offset(), r.timestamp(), key, null, r.value(), d.error().getMessage());
   }
 
   /** read_committed, no group, byte-array deserializers. */

@@ -1,15 +1,12 @@
 package dev.ibq.stream.kafka;
 
 import dev.ibq.schemas.ImageRecord;
+import dev.ibq.schemas.codec.AvroCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -19,11 +16,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class ImageProducer implements AutoCloseable {
   private final KafkaProducer<byte[], byte[]> producer;
   private final String topic;
-  private final BinaryMessageEncoder<ImageRecord> encoder = AvroRecordSerializer.encoder(ImageRecord.class);
+  private final AvroCodec<ImageRecord> codec = AvroCodec.forClass(ImageRecord.class);
   private final double recordsPerSecond;
   private final long startNanos = System.nanoTime();
   private long sent;
-  private Future<RecordMetadata> last;
+  private final java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicReference<Exception> firstFailure = new java.util.concurrent.atomic.AtomicReference<>();
 
   /**
    * @param recordsPerSecond pace of {@link #send}; 0 or less sends as fast as possible
@@ -37,6 +35,8 @@ public final class ImageProducer implements AutoCloseable {
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    // One request in flight: a failed first batch cannot be overtaken (no OUT_OF_ORDER_SEQUENCE_NUMBER loops).
+    p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
     p.put(ProducerConfig.LINGER_MS_CONFIG, recordsPerSecond > 0 ? "0" : "10");
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(64 * 1024 * 1024));
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -48,13 +48,20 @@ public final class ImageProducer implements AutoCloseable {
 
   /** Sends one image record keyed by its id (waiting first when a rate is set). */
   public void send(ImageRecord record) {
-    sendRaw(record.getImageId(), AvroRecordSerializer.encode(encoder, record));
+    sendRaw(record.getImageId(), codec.encode(record));
   }
 
   /** Sends an arbitrary value (for hostile-input tests and tools). */
   public void sendRaw(String key, byte[] value) {
     pace();
-    last = producer.send(new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value));
+    producer.send(
+        new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value),
+        (metadata, error) -> {
+          if (error != null) {
+            failed.incrementAndGet();
+            firstFailure.compareAndSet(null, error);
+          }
+        });
     sent++;
   }
 
@@ -79,18 +86,13 @@ public final class ImageProducer implements AutoCloseable {
     return sent;
   }
 
-  /** Waits until everything sent is acknowledged; fails if the last send failed. */
+  /** Waits until everything sent is acknowledged; fails if any send failed. */
   public void flush() {
     producer.flush();
-    if (last != null) {
-      try {
-        last.get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("Interrupted while flushing.", e);
-      } catch (ExecutionException e) {
-        throw new IllegalStateException("Sending to topic '" + topic + "' failed: " + e.getCause().getMessage(), e.getCause());
-      }
+    if (failed.get() > 0) {
+      throw new IllegalStateException(
+          failed.get() + " of " + sent + " records could not be written to topic '" + topic + "': "
+              + firstFailure.get().getMessage(), firstFailure.get());
     }
   }
 

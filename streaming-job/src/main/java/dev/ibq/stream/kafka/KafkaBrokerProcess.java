@@ -145,11 +145,52 @@ public final class KafkaBrokerProcess implements AutoCloseable {
           }
         }
       }
+      awaitLeaders(admin, List.of(topics));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("Interrupted while creating topics.", e);
     } catch (java.util.concurrent.TimeoutException e) {
       throw new IllegalStateException("Timed out creating topics on " + bootstrap + ".", e);
+    }
+  }
+
+  /**
+   * Leaves the broker running after this JVM exits (for {@code ibq cluster start}, which returns while
+   * the cluster keeps running): removes the exit hook that would kill it and makes {@link #close()} a
+   * no-op. Stop it later by its {@link #pid()}; its directory is kept.
+   */
+  public long detach() {
+    closed = true;
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException ignored) {
+      // the JVM is already shutting down
+    }
+    return process.pid();
+  }
+
+  /**
+   * Waits until every partition of the topics has a leader: producing to a topic whose leader is still
+   * being elected makes the first batches fail and retry out of order.
+   */
+  private static void awaitLeaders(Admin admin, List<String> topics) throws InterruptedException, java.util.concurrent.TimeoutException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try {
+        boolean ready =
+            admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS).values().stream()
+                .flatMap(d -> d.partitions().stream())
+                .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+        if (ready) {
+          return;
+        }
+      } catch (java.util.concurrent.ExecutionException notYet) {
+        // the metadata has not reached the broker's cache yet
+      }
+      if (System.nanoTime() > deadline) {
+        throw new java.util.concurrent.TimeoutException("Topics " + topics + " have no partition leaders after 60 s.");
+      }
+      Thread.sleep(100);
     }
   }
 
@@ -182,6 +223,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
 
   private void awaitReady() {
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    awaitPortOpen(deadline); // before any Kafka client exists, so that the wait does not log connection warnings
     Properties p = new Properties();
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
@@ -207,6 +249,23 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     throw new IllegalStateException(
         "The Kafka broker did not become ready within " + READY_TIMEOUT.toSeconds() + " s; see "
             + workDir.resolve("server.log") + ".");
+  }
+
+  private void awaitPortOpen(long deadline) {
+    int port = Integer.parseInt(bootstrapServers.substring(bootstrapServers.lastIndexOf(':') + 1));
+    while (System.nanoTime() < deadline && process.isAlive()) {
+      try (java.net.Socket s = new java.net.Socket()) {
+        s.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 500);
+        return;
+      } catch (IOException notYet) {
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("Interrupted while waiting for the Kafka broker.", e);
+        }
+      }
+    }
   }
 
   private static Path writeServerProperties(Path dir, int clientPort, int controllerPort) throws IOException {

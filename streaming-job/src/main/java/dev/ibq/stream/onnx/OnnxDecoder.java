@@ -113,7 +113,13 @@ public final class OnnxDecoder implements AutoCloseable {
     }
     long[] shape = {batch, info.gridHeight(), info.gridWidth()};
     OrtEnvironment env = OrtEnvironment.getEnvironment();
-    try (OnnxTensor input = OnnxTensor.createTensor(env, tokens.duplicate(), shape);
+    IntBuffer view = tokens.slice();
+    if (view.isDirect() && view.order() != java.nio.ByteOrder.nativeOrder()) {
+      int[] copy = new int[view.remaining()];
+      view.get(copy);
+      view = IntBuffer.wrap(copy);
+    }
+    try (OnnxTensor input = OnnxTensor.createTensor(env, view, shape);
         OrtSession.Result result = session.run(Map.of(TokenizerMetadata.TOKENS, input))) {
       FloatBuffer images = ((OnnxTensor) result.get(0)).getFloatBuffer(); // (B, C, H, W)
       float[] out = new float[batch * info.valuesPerImage()];

@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.nio.file.Path;
@@ -96,7 +97,8 @@ public final class OnnxTokenizer implements AutoCloseable {
    * Encodes a batch.
    *
    * @param nchw (batch, C, H, W) preprocessed floats, from its position to its limit; a direct buffer in
-   *     native order is passed to ONNX Runtime without a copy. The buffer's position is not changed.
+   *     native order is passed to ONNX Runtime without a copy (other buffers are copied). The buffer's
+   *     position is not changed.
    * @param batch number of images, at least 1
    * @return (batch, H'*W') token ids in raster order
    * @throws IllegalArgumentException when the buffer does not hold exactly batch * C * H * W floats
@@ -105,7 +107,14 @@ public final class OnnxTokenizer implements AutoCloseable {
     checkInput(nchw == null ? -1 : nchw.remaining(), batch);
     long[] shape = {batch, info.imageChannels(), info.imageHeight(), info.imageWidth()};
     OrtEnvironment env = OrtEnvironment.getEnvironment();
-    try (OnnxTensor input = OnnxTensor.createTensor(env, nchw.duplicate(), shape);
+    FloatBuffer view = nchw.slice();
+    if (view.isDirect() && view.order() != ByteOrder.nativeOrder()) {
+      // ONNX Runtime hands a direct buffer's memory to the native side as is; copy other byte orders by value.
+      float[] copy = new float[view.remaining()];
+      view.get(copy);
+      view = FloatBuffer.wrap(copy);
+    }
+    try (OnnxTensor input = OnnxTensor.createTensor(env, view, shape);
         OrtSession.Result result = session.run(Map.of(TokenizerMetadata.IMAGES, input))) {
       IntBuffer tokens = ((OnnxTensor) result.get(0)).getIntBuffer(); // (B, H', W')
       int n = info.tokensPerImage();

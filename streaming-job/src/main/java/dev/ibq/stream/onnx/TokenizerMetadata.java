@@ -75,6 +75,17 @@ public final class TokenizerMetadata {
   private TokenizerMetadata() {}
 
   /**
+   * The model file for {@code role} given an export directory (its {@code encoder.onnx} or
+   * {@code decoder.onnx}) or a file path (returned as is).
+   */
+  public static Path resolve(Path dirOrFile, String role) {
+    if (dirOrFile != null && java.nio.file.Files.isDirectory(dirOrFile)) {
+      return dirOrFile.resolve(ROLE_ENCODER.equals(role) ? ENCODER_FILE : DECODER_FILE);
+    }
+    return dirOrFile;
+  }
+
+  /**
    * Builds the info of a model from its custom metadata, checking that every key is present and
    * well-formed and that the model plays the expected role.
    */

@@ -108,7 +108,7 @@ class ExactlyOnceRecoveryIT {
   @Test
   void aTaskFailureAndASavepointRestartNeitherLoseNorDuplicateRecords(@TempDir Path checkpoints) throws Exception {
     FashionMnist test = FashionMnist.load(FashionMnist.Split.TEST);
-    List<ImageRecord> images = ImageRecords.fashionMnist(test, 0, 1500);
+    List<ImageRecord> images = ImageRecords.fashionMnist(test, 0, 750);
     String bootstrap = pipeline.bootstrapServers();
     String run = Long.toString(System.nanoTime(), 36);
     JobConfig config = config(bootstrap, run, checkpoints, null);
@@ -117,24 +117,24 @@ class ExactlyOnceRecoveryIT {
     // Wave 1 committed, then wave 2 with a task failure in its middle.
     FailOnceTokenizerFactory.reset();
     BatchTokenizerFactory onnx = new OnnxTokenizerFactory(TestModels.encoder(), "cpu", 1);
-    JobClient job = start(config, new FailOnceTokenizerFactory(onnx, 800));
-    produce(bootstrap, config.inputTopic(), images.subList(0, 600));
-    awaitCommitted(bootstrap, config.outputTopic(), 600);
-    produce(bootstrap, config.inputTopic(), images.subList(600, 1200));
-    List<String> afterFailure = awaitCommitted(bootstrap, config.outputTopic(), 1200);
+    JobClient job = start(config, new FailOnceTokenizerFactory(onnx, 420));
+    produce(bootstrap, config.inputTopic(), images.subList(0, 300));
+    awaitCommitted(bootstrap, config.outputTopic(), 300);
+    produce(bootstrap, config.inputTopic(), images.subList(300, 600));
+    List<String> afterFailure = awaitCommitted(bootstrap, config.outputTopic(), 600);
     assertThat(FailOnceTokenizerFactory.FAILED).isTrue();
     // Recovery resumed from a checkpoint, not from the beginning: wave 1 was not encoded again.
-    assertThat(FailOnceTokenizerFactory.ENCODED.get()).isLessThan(1200 + 600);
+    assertThat(FailOnceTokenizerFactory.ENCODED.get()).isLessThan(600 + 300);
 
     // Stop with a savepoint, add wave 3 while the job is down, resume from the savepoint.
     String savepoint =
         job.stopWithSavepoint(false, checkpoints.resolve("savepoints").toUri().toString(), SavepointFormatType.CANONICAL)
             .get(2, TimeUnit.MINUTES);
-    produce(bootstrap, config.inputTopic(), images.subList(1200, 1500));
+    produce(bootstrap, config.inputTopic(), images.subList(600, 750));
     JobClient resumed = start(config(bootstrap, run, checkpoints, savepoint), onnx);
     List<String> all;
     try {
-      all = awaitCommitted(bootstrap, config.outputTopic(), 1500);
+      all = awaitCommitted(bootstrap, config.outputTopic(), 750);
       Thread.sleep(1500); // three more checkpoints: a duplicate would be committed by now
       all = committedIds(bootstrap, config.outputTopic());
     } finally {
@@ -142,7 +142,7 @@ class ExactlyOnceRecoveryIT {
     }
 
     assertThat(afterFailure).doesNotHaveDuplicates();
-    assertThat(all).hasSize(1500).doesNotHaveDuplicates();
+    assertThat(all).hasSize(750).doesNotHaveDuplicates();
     Set<String> expected = images.stream().map(ImageRecord::getImageId).collect(Collectors.toSet());
     assertThat(Set.copyOf(all)).isEqualTo(expected);
   }

@@ -7,6 +7,7 @@ import dev.ibq.schemas.DeadLetterRecord;
 import dev.ibq.schemas.ErrorCode;
 import dev.ibq.schemas.ImageRecord;
 import dev.ibq.schemas.TokenRecord;
+import dev.ibq.schemas.codec.AvroCodec;
 import dev.ibq.stream.config.JobConfig;
 import dev.ibq.stream.testing.TestModels;
 import java.awt.image.BufferedImage;
@@ -120,7 +121,10 @@ class HostileInputIT {
     });
     // The dead letter carries the original Kafka value byte for byte.
     DeadLetterRecord text = r.deadLetters().stream().filter(d -> "bad-text".equals(d.getImageId())).findFirst().orElseThrow();
-    assertThat(text.getPayload().remaining()).isGreaterThan(20);
+    ImageRecord textRecord = badRecords.stream().filter(b -> b.getImageId().equals("bad-text")).findFirst().orElseThrow();
+    byte[] payload = new byte[text.getPayload().remaining()];
+    text.getPayload().duplicate().get(payload);
+    assertThat(payload).isEqualTo(AvroCodec.forClass(ImageRecord.class).encode(textRecord));
     assertThat(r.tokenRecordsOut() + r.deadLettered()).isEqualTo(r.recordsIn());
   }
 }

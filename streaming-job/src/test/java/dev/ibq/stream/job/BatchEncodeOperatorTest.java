@@ -13,7 +13,19 @@ import dev.ibq.stream.tokenize.TokenizerIdentity;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import dev.ibq.stream.metrics.JobMetrics;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.Meter;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.jobgraph.OperatorID;
+import org.apache.flink.runtime.metrics.groups.InternalOperatorMetricGroup;
+import org.apache.flink.runtime.metrics.groups.TaskMetricGroup;
+import org.apache.flink.runtime.metrics.groups.UnregisteredMetricGroups;
+import org.apache.flink.runtime.metrics.util.InterceptingOperatorMetricGroup;
+import org.apache.flink.runtime.operators.testutils.MockEnvironment;
+import org.apache.flink.runtime.operators.testutils.MockEnvironmentBuilder;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
@@ -200,6 +212,39 @@ class BatchEncodeOperatorTest {
       assertThat(g[0]).isEqualTo(4 / 16.0);
       double entropy = -(5 / 8.0) * Math.log(5 / 8.0) - 3 * (1 / 8.0) * Math.log(1 / 8.0);
       assertThat(g[1]).isCloseTo(Math.exp(entropy), org.assertj.core.data.Offset.offset(1e-9));
+    }
+  }
+
+  @Test
+  void metricsAreRegisteredOnTheOperatorGroupAndFollowTheBatches() throws Exception {
+    InterceptingOperatorMetricGroup metrics = new InterceptingOperatorMetricGroup();
+    TaskMetricGroup task =
+        new UnregisteredMetricGroups.UnregisteredTaskMetricGroup() {
+          @Override
+          public InternalOperatorMetricGroup getOrAddOperator(OperatorID id, String name, Map<String, String> info) {
+            return metrics;
+          }
+        };
+    BatchEncodeOperator op =
+        new BatchEncodeOperator(
+            ThresholdTokenizer.factory(), ThresholdTokenizer.IDENTITY, PreprocessingSpec.fashionMnist32().toDescriptor(), 4, MAX_WAIT, 1000);
+    try (MockEnvironment env = new MockEnvironmentBuilder().setMetricGroup(task).build();
+        var h = new OneInputStreamOperatorTestHarness<>(op, env)) {
+      h.open();
+      h.setProcessingTime(0);
+      send(h, 0, 6); // one full batch of 4, then 2 waiting
+      h.setProcessingTime(MAX_WAIT);
+      assertThat(((Counter) metrics.get(JobMetrics.TOKEN_RECORDS_OUT)).getCount()).isEqualTo(6);
+      Histogram sizes = (Histogram) metrics.get(JobMetrics.BATCH_SIZE);
+      assertThat(sizes.getCount()).isEqualTo(2);
+      assertThat(sizes.getStatistics().getMax()).isEqualTo(4);
+      assertThat(sizes.getStatistics().getMin()).isEqualTo(2);
+      assertThat(((Histogram) metrics.get(JobMetrics.ENCODE_LATENCY)).getCount()).isEqualTo(2);
+      assertThat(((Meter) metrics.get(JobMetrics.IMAGES_PER_SECOND)).getCount()).isEqualTo(6);
+      // tokens {0,0},{1,0},...,{5,0}: 6 distinct codes of 16
+      assertThat(((Gauge<?>) metrics.get(JobMetrics.CODEBOOK_UTILIZATION)).getValue()).isEqualTo(6 / 16.0);
+      assertThat(((Gauge<?>) metrics.get(JobMetrics.CODEBOOK_WINDOW_TOKENS)).getValue()).isEqualTo(12L);
+      assertThat((Double) ((Gauge<?>) metrics.get(JobMetrics.CODEBOOK_PERPLEXITY)).getValue()).isGreaterThan(1.0);
     }
   }
 

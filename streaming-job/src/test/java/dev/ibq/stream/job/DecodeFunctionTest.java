@@ -7,8 +7,8 @@ import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.image.Preprocessor;
 import dev.ibq.schemas.ErrorCode;
 import dev.ibq.schemas.ImageRecord;
+import dev.ibq.schemas.codec.AvroCodec;
 import dev.ibq.stream.embedded.ImageRecords;
-import dev.ibq.stream.kafka.AvroRecordSerializer;
 import dev.ibq.stream.kafka.KafkaInput;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 class DecodeFunctionTest {
   private static final PreprocessingSpec SPEC = PreprocessingSpec.fashionMnist32();
   private static final Preprocessor PRE = new Preprocessor(SPEC);
+  private static final AvroCodec<ImageRecord> CODEC = AvroCodec.forClass(ImageRecord.class);
   private static final DecodeLimits LIMITS =
       new TopologySettings(8, 50, 1, 1 << 20, 1_000_000, 8, java.util.List.of(), 1000).decodeLimits();
 
@@ -55,7 +56,7 @@ class DecodeFunctionTest {
             .setEventTime(Instant.ofEpochMilli(1234))
             .setAttributes(Map.of("k", "v"))
             .build();
-    return raw(AvroRecordSerializer.encode(AvroRecordSerializer.encoder(ImageRecord.class), r));
+    return raw(CODEC.encode(r));
   }
 
   private static KafkaInput raw(byte[] value) {
@@ -63,7 +64,7 @@ class DecodeFunctionTest {
   }
 
   private static DecodeFunction.Outcome prepare(KafkaInput in) {
-    return DecodeFunction.prepare(in, PRE, LIMITS, SPEC.tensorSize());
+    return DecodeFunction.prepare(in, CODEC, PRE, LIMITS, SPEC.tensorSize());
   }
 
   @Test
@@ -142,7 +143,7 @@ class DecodeFunctionTest {
   @Test
   void aFormatOutsideTheConfiguredListIsUnsupported() throws Exception {
     DecodeLimits pngOnly = LIMITS.withAllowedFormats(Set.of("png"));
-    DecodeFunction.Outcome o = DecodeFunction.prepare(record("bmp", encode(gradient(28, 28), "bmp")), PRE, pngOnly, SPEC.tensorSize());
+    DecodeFunction.Outcome o = DecodeFunction.prepare(record("bmp", encode(gradient(28, 28), "bmp")), CODEC, PRE, pngOnly, SPEC.tensorSize());
     assertThat(o.code).isEqualTo(ErrorCode.UNSUPPORTED_FORMAT);
     assertThat(o.message).contains("BMP");
   }

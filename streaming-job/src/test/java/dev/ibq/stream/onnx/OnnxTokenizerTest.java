@@ -79,6 +79,16 @@ class OnnxTokenizerTest {
     direct.put(x).flip();
     assertThat(tokenizer.encode(direct, 4)).isDeepEqualTo(batch);
     assertThat(direct.position()).isZero();
+    // A direct buffer in the other byte order must be read by value, not reinterpreted.
+    ByteOrder other = ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN;
+    FloatBuffer swapped = ByteBuffer.allocateDirect(x.length * 4).order(other).asFloatBuffer();
+    swapped.put(x).flip();
+    assertThat(tokenizer.encode(swapped, 4)).isDeepEqualTo(batch);
+    // A buffer whose position is not 0: only position..limit is read.
+    FloatBuffer offset = FloatBuffer.allocate(x.length + 10);
+    offset.position(10);
+    offset.put(x).position(10);
+    assertThat(tokenizer.encode(offset, 4)).isDeepEqualTo(batch);
   }
 
   @Test

@@ -12,10 +12,11 @@ import picocli.CommandLine.Command;
 @Command(
     name = "ibq",
     mixinStandardHelpOptions = true,
+    usageHelpAutoWidth = true,
     versionProvider = IbqCli.Version.class,
     description = {
-      "IBQ streaming tokenizer: train an Index Backpropagation Quantization image tokenizer in Java,",
-      "export it to ONNX, and tokenize a live image stream with Kafka and Flink.",
+      "IBQ streaming tokenizer: train an Index Backpropagation Quantization (IBQ) image tokenizer",
+      "in Java, export it to ONNX, and tokenize a live image stream with Kafka and Flink.",
       ""
     },
     commandListHeading = "%nCommands:%n",
@@ -25,14 +26,27 @@ import picocli.CommandLine.Command;
       "Run './ibq COMMAND --help' for the options of one command."
     },
     subcommands = {
-      CommandLine.HelpCommand.class,
+      DemoCommand.class,
+      TrainTokenizerCommand.class,
+      EvalTokenizerCommand.class,
+      BenchTokenizerCommand.class,
+      ExportCommand.class,
+      EncodeCommand.class,
+      DecodeCommand.class,
+      InspectCommand.class,
       StreamCommand.class,
       ProduceCommand.class,
       ConsumeCommand.class,
       TrainArCommand.class,
       GenerateCommand.class,
       TrainClassifierCommand.class,
-      BenchmarkArCommand.class
+      ClusterCommand.class,
+      SubmitCommand.class,
+      CancelCommand.class,
+      SavepointCommand.class,
+      BenchExportCommand.class,
+      BenchmarkArCommand.class,
+      CommandLine.HelpCommand.class
     })
 public final class IbqCli {
 

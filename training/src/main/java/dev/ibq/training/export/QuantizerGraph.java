@@ -16,16 +16,19 @@ import java.util.List;
  *
  * <p>A single MatMul would materialise the (N, K) logits: 8.6 GB for N = 8192 (32 images of 16x16) at
  * K = 2^18. Instead the codebook is stored transposed in M chunks (D, Kc) and, chunk by chunk,
- * {@code TopK(k=1)} of z C_c^T (N, Kc) keeps only the best value and index; the M candidates (N, M) are
+ * the best value and index of z C_c^T (N, Kc) are kept (see {@link #bestInChunk}); the M candidates (N, M) are
  * then reduced with ArgMax (first maximum = lowest chunk) and GatherElements. Nodes are emitted chunk by
  * chunk, so a sequential executor frees each chunk's logits before the next MatMul: peak extra memory
- * is N*Kc floats. TopK breaks ties toward the lower index, and chunk offsets are increasing, so the
- * overall tie rule equals a single argmax over K.
+ * is N*Kc floats. Each chunk's search breaks ties toward the lower index, and chunk offsets are increasing,
+ * so the overall tie rule equals a single argmax over K.
  *
  * <p>For the VQ baseline ({@code nearest = true}) the index is argmin_k ||z - c_k||^2, computed as
  * argmax_k (z . c_k - ||c_k||^2 / 2) with the per-code bias stored beside each chunk.
  */
 final class QuantizerGraph {
+  /** Codes per block of the two-level in-chunk search. */
+  static final int BLOCK = 64;
+
   private final OnnxGraph g;
   private final float[] codebook;
   private final int k;
@@ -65,28 +68,20 @@ final class QuantizerGraph {
     if (chunks == 1) {
       String ct = g.floats("codebook_t", transposed(0, k), d, k); // (D, K)
       String logits = logits(z, ct, 0, k, ""); // (N, K)
-      return g.op("ArgMax", "token_index", new String[] {logits}, intAttr("axis", 1), intAttr("keepdims", 0)); // (N)
+      String index = bestInChunk(logits, k, 0)[1]; // (N, 1)
+      return g.op("Squeeze", "token_index", new String[] {index, g.longs("squeeze_axes", 1)}); // (N)
     }
     List<String> bestValues = new ArrayList<>();
     List<String> bestIndices = new ArrayList<>();
-    String one = g.longs("topk_k", 1);
     for (int c = 0; c < chunks; c++) {
       int from = c * chunk;
       int size = Math.min(chunk, k - from);
       String ct = g.floats("codebook_t_" + c, transposed(from, size), d, size); // (D, Kc)
       String logits = logits(z, ct, from, size, "_" + c); // (N, Kc)
-      String value = g.fresh("best_value_" + c);
-      String local = g.fresh("best_local_" + c);
-      g.node(
-          "TopK",
-          new String[] {logits, one},
-          new String[] {value, local},
-          intAttr("axis", 1),
-          intAttr("largest", 1),
-          intAttr("sorted", 1)); // (N, 1) each
-      bestValues.add(value);
+      String[] best = bestInChunk(logits, size, c); // value (N, 1), local index (N, 1)
+      bestValues.add(best[0]);
       bestIndices.add(
-          from == 0 ? local : g.op("Add", "best_index_" + c, new String[] {local, g.longs("chunk_offset", from)}));
+          from == 0 ? best[1] : g.op("Add", "best_index_" + c, new String[] {best[1], g.longs("chunk_offset", from)}));
     }
     String values = g.op("Concat", "chunk_best_values", bestValues.toArray(String[]::new), intAttr("axis", 1)); // (N, M)
     String indices = g.op("Concat", "chunk_best_indices", bestIndices.toArray(String[]::new), intAttr("axis", 1)); // (N, M)
@@ -94,6 +89,39 @@ final class QuantizerGraph {
         g.op("ArgMax", "winning_chunk", new String[] {values}, intAttr("axis", 1), intAttr("keepdims", 1)); // (N, 1)
     String picked = g.op("GatherElements", "picked_index", new String[] {indices, winner}, intAttr("axis", 1)); // (N, 1)
     return g.op("Squeeze", "token_index", new String[] {picked, g.longs("squeeze_axes", 1)}); // (N)
+  }
+
+  /**
+   * The best value and its first index in one chunk's logits (N, Kc).
+   *
+   * <p>When Kc is a multiple of {@value #BLOCK}: a two-level search. ReduceMax over blocks of {@value #BLOCK}
+   * codes (N, Kc/S) is a vectorised scan; TopK then picks the first block holding the maximum, and ArgMax
+   * searches only that block's S logits (gathered with GatherElements). This reads each logit once in the
+   * cheap ReduceMax instead of in the slower index-tracking TopK/ArgMax kernels; ties still resolve to the
+   * lowest index (first block with the maximum, first position in it). Otherwise a plain TopK(k=1).
+   */
+  private String[] bestInChunk(String logits, int size, int c) {
+    String one = g.longs("topk_k", 1);
+    String value = g.fresh("best_value_" + c);
+    if (size % BLOCK != 0 || size / BLOCK < 2) {
+      String local = g.fresh("best_local_" + c);
+      g.node("TopK", new String[] {logits, one}, new String[] {value, local}, intAttr("axis", 1), intAttr("largest", 1),
+          intAttr("sorted", 1)); // (N, 1) each
+      return new String[] {value, local};
+    }
+    int blocks = size / BLOCK;
+    String blocked = g.op("Reshape", "blocked_" + c, new String[] {logits, g.longs("blocked_shape", -1, blocks, BLOCK)}); // (N, Kc/S, S)
+    String blockMax = g.op("ReduceMax", "block_max_" + c, new String[] {blocked, g.longs("last_axis", 2)}, intAttr("keepdims", 0)); // (N, Kc/S)
+    String block = g.fresh("best_block_" + c);
+    g.node("TopK", new String[] {blockMax, one}, new String[] {value, block}, intAttr("axis", 1), intAttr("largest", 1),
+        intAttr("sorted", 1)); // (N, 1) each
+    String blockIdx = g.op("Unsqueeze", "best_block_3d_" + c, new String[] {block, g.longs("axis_2", 2)}); // (N, 1, 1)
+    blockIdx = g.op("Expand", "best_block_rows_" + c, new String[] {blockIdx, g.longs("block_row", 1, 1, BLOCK)}); // (N, 1, S)
+    String row = g.op("GatherElements", "best_block_logits_" + c, new String[] {blocked, blockIdx}, intAttr("axis", 1)); // (N, 1, S)
+    String within = g.op("ArgMax", "best_in_block_" + c, new String[] {row}, intAttr("axis", 2), intAttr("keepdims", 0)); // (N, 1)
+    String base = g.op("Mul", "best_block_start_" + c, new String[] {block, g.longs("block_size", BLOCK)}); // (N, 1)
+    String local = g.op("Add", "best_local_" + c, new String[] {base, within}); // (N, 1)
+    return new String[] {value, local};
   }
 
   /** z . c_k for the codes [from, from+size), minus ||c_k||^2 / 2 when nearest. */

@@ -19,8 +19,9 @@ import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
 /**
- * A PNG of training curves from metrics-log rows: the loss terms on a log axis (top) and the
- * codebook utilization over the recent window, in [0, 1] (bottom), against the step.
+ * A PNG of training curves from metrics-log rows: the positive loss terms on a log axis (top; the
+ * entropy loss, sample minus batch entropy, is negative and therefore not drawn there) and the codebook
+ * utilization over the recent window, in [0, 1] (bottom, black), against the step.
  */
 public final class TrainingCurves {
 
@@ -70,14 +71,17 @@ public final class TrainingCurves {
     LogAxis lossAxis = new LogAxis("loss (log)");
     lossAxis.setSmallestValue(1e-6);
     lossAxis.setBase(10);
-    lossAxis.setNumberFormatOverride(new java.text.DecimalFormat("0.###E0"));
+    lossAxis.setNumberFormatOverride(new java.text.DecimalFormat("0.0##"));
     XYPlot lossPlot = new XYPlot(losses, null, lossAxis, lines(losses.getSeriesCount(), 0));
     styled(lossPlot);
     plot.add(lossPlot, 2);
 
     NumberAxis utilAxis = new NumberAxis("utilization");
     utilAxis.setRange(0.0, 1.02);
-    XYPlot utilPlot = new XYPlot(utilization, null, utilAxis, lines(1, 3));
+    XYLineAndShapeRenderer utilLine = new XYLineAndShapeRenderer(true, false);
+    utilLine.setSeriesPaint(0, Color.BLACK);
+    utilLine.setSeriesStroke(0, new BasicStroke(2f));
+    XYPlot utilPlot = new XYPlot(utilization, null, utilAxis, utilLine);
     styled(utilPlot);
     plot.add(utilPlot, 1);
 

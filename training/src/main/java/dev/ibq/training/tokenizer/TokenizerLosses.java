@@ -95,9 +95,9 @@ public final class TokenizerLosses {
     return softplus(logitsFake.mean().neg());
   }
 
-  /** log(1 + e^x), computed stably as max(x, 0) + log(1 + e^-|x|). */
+  /** log(1 + e^x) (PyTorch's softplus, stable for large |x|). */
   public static NDArray softplus(NDArray x) {
-    return Activation.relu(x).add(x.abs().neg().exp().add(1).log());
+    return Activation.softPlus(x);
   }
 
   /** exp(entropy) of a usage histogram; 0 for an empty histogram. */

@@ -98,6 +98,25 @@ public abstract class TokenizerModule {
     children.forEach((name, child) -> child.collect(prefix + name + ".", out, withBuffers));
   }
 
+  /**
+   * Sets the gradient of every trainable tensor to zero. PyTorch accumulates gradients across backward passes
+   * (DJL's {@code GradientCollector} does not reset them per step), so call this before each backward of this
+   * module's loss, for example on the discriminator before its step, since the generator's adversarial loss
+   * also backpropagates into the discriminator.
+   *
+   * <p>NOTE: every {@code NDArray.getGradient()} returns a new handle on the parameter's manager; close it after
+   * use (as done here) or the model's manager keeps one handle per call.
+   */
+  public void zeroGradients() {
+    for (NDArray p : parameters().values()) {
+      if (p.hasGradient()) {
+        try (NDArray g = p.getGradient()) {
+          g.subi(g);
+        }
+      }
+    }
+  }
+
   /** The number of scalar trainable parameters. */
   public long parameterCount() {
     long count = 0;

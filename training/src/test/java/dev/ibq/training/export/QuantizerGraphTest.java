@@ -57,7 +57,7 @@ class QuantizerGraphTest {
   void chunkedArgmaxEqualsBruteForceForEveryChunkSize() throws Exception {
     int n = 200;
     int d = 8;
-    int k = 100;
+    int k = 1000;
     Random rnd = new Random(3);
     // Small integers make every inner product exact in float, so the comparison has no rounding noise.
     float[] z = new float[n * d];
@@ -69,8 +69,24 @@ class QuantizerGraphTest {
       c[i] = rnd.nextInt(7) - 3;
     }
     long[] expected = javaArgmax(z, n, c, k, d);
-    for (int chunk : new int[] {1, 7, 32, 99, 100, 1000}) {
+    // 128, 256 and 320 take the two-level (block max, then in-block argmax) path; the rest plain TopK/ArgMax.
+    for (int chunk : new int[] {1, 7, 128, 256, 320, 999, 1000, 4096}) {
       assertThat(onnxArgmax(z, n, c, k, d, chunk)).as("chunk %d", chunk).containsExactly(expected);
+    }
+  }
+
+  @Test
+  void tiesGoToTheLowestIndexAcrossBlocksInsideAChunk() throws Exception {
+    int d = 2;
+    int k = 512;
+    float[] c = new float[k * d];
+    // Ties at 70 (block 1), 64 (block 1, lower), 300 (block 4) and 511; 64 must win in every layout.
+    for (int j : new int[] {70, 64, 300, 511}) {
+      c[j * d] = 5f;
+    }
+    float[] z = {1f, 0f};
+    for (int chunk : new int[] {128, 256, 512, 192}) {
+      assertThat(onnxArgmax(z, 1, c, k, d, chunk)).as("chunk %d", chunk).containsExactly(64L);
     }
   }
 

@@ -143,4 +143,69 @@ class IbqTokenizerModelTest {
     model.parameters().forEach((key, p) ->
         assertThat(p.getGradient().abs().sum().getFloat()).as(key).isGreaterThan(0f));
   }
+
+  @Test
+  void gradientsAccumulateAcrossBackwardPassesUntilZeroed() {
+    IbqTokenizerModel model = IbqTokenizerModel.create(tiny(QuantizerType.VQ), manager);
+    NDArray images = manager.randomUniform(-1, 1, new Shape(2, 1, 16, 16));
+    NDArray weight = model.stateDict().get("decoder.conv_out.weight");
+    float[] once = null;
+    for (int pass = 1; pass <= 2; pass++) {
+      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        TokenizerOutput out = model.forward(images, true);
+        NDArray loss = TokenizerLosses.l1(out.reconstruction(), images).add(out.quantizer().quantizationLoss());
+        assertThat(loss.getDataType()).isEqualTo(DataType.FLOAT32);
+        collector.backward(loss);
+      }
+      try (NDArray g = weight.getGradient()) {
+        if (pass == 1) {
+          once = g.toFloatArray();
+        } else {
+          float[] twice = g.toFloatArray();
+          for (int i = 0; i < once.length; i++) {
+            assertThat((double) twice[i]).isCloseTo(2.0 * once[i], org.assertj.core.api.Assertions.within(1e-5));
+          }
+        }
+      }
+    }
+    model.zeroGradients();
+    model.parameters().forEach((key, p) -> assertThat(p.getGradient().abs().sum().getFloat()).as(key).isEqualTo(0f));
+  }
+
+  @Test
+  void stepIntermediatesLiveOnTheInputsManagerNotTheModels() {
+    for (QuantizerType type : QuantizerType.values()) {
+      IbqTokenizerModel model = IbqTokenizerModel.create(tiny(type), manager);
+      PatchDiscriminator discriminator = new PatchDiscriminator(manager, 1, 8, 2);
+      int before = ((ai.djl.ndarray.BaseNDManager) manager).getManagedArrays().size();
+      try (NDManager step = NDManager.newBaseManager()) {
+        NDArray images = step.randomUniform(-1, 1, new Shape(2, 1, 16, 16));
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+          TokenizerOutput out = model.forward(images, true);
+          NDArray loss = TokenizerLosses.l1(out.reconstruction(), images)
+              .add(out.quantizer().quantizationLoss())
+              .add(out.quantizer().entropyLoss().mul((float) TokenizerLosses.ENTROPY_WEIGHT))
+              .add(TokenizerLosses.generatorAdversarialLoss(discriminator.forward(out.reconstruction(), true)));
+          collector.backward(loss);
+        }
+        model.decodeIndices(model.encodeIndices(images));
+      }
+      model.zeroGradients();
+      assertThat(((ai.djl.ndarray.BaseNDManager) manager).getManagedArrays()).as(type.name()).hasSize(before);
+    }
+  }
+
+  @Test
+  void cpuPresetAtInitialisationGivesEveryCodeAGradientAtD256() {
+    // The all-code gradient can vanish when the softmax saturates at large D (IBQ.md, known risk); at
+    // initialisation of the CPU preset (D = 256, K = 1024) it must still reach every code.
+    IbqTokenizerModel model = IbqTokenizerModel.create(TokenizerArchitecture.fashionMnistCpu(), manager);
+    NDArray images = manager.randomUniform(-1, 1, new Shape(4, 1, 32, 32));
+    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      TokenizerOutput out = model.forward(images, true);
+      collector.backward(TokenizerLosses.l1(out.reconstruction(), images).add(out.quantizer().quantizationLoss()));
+    }
+    NDArray rowGradients = model.quantizer().embedding().getGradient().abs().sum(new int[] {1}); // (K)
+    assertThat(rowGradients.gt(0).sum().getLong()).isEqualTo(1024L);
+  }
 }

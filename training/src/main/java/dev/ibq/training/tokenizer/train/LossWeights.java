@@ -16,6 +16,8 @@ package dev.ibq.training.tokenizer.train;
  * @param discriminator whether the PatchGAN discriminator and the adversarial loss are used at all
  * @param discriminatorStartStep first step at which the discriminator is trained and the adversarial loss
  *     is applied (IBQ: 0)
+ * @param discriminatorChannels base channels of the PatchGAN discriminator (IBQ: 64)
+ * @param discriminatorLayers strided layers of the PatchGAN discriminator (IBQ: 3)
  */
 public record LossWeights(
     double l1,
@@ -26,7 +28,9 @@ public record LossWeights(
     double lecam,
     double lecamDecay,
     boolean discriminator,
-    int discriminatorStartStep) {
+    int discriminatorStartStep,
+    int discriminatorChannels,
+    int discriminatorLayers) {
 
   public LossWeights {
     for (double w : new double[] {l1, perceptual, adversarial, quantization, entropy, lecam}) {
@@ -37,6 +41,9 @@ public record LossWeights(
     if (lecamDecay < 0 || lecamDecay >= 1) {
       throw new IllegalArgumentException("lecam_decay is " + lecamDecay + "; it must lie in [0, 1).");
     }
+    if (discriminatorChannels <= 0 || discriminatorLayers <= 0) {
+      throw new IllegalArgumentException("discriminator_channels and discriminator_layers must be positive.");
+    }
     if (discriminatorStartStep < 0) {
       throw new IllegalArgumentException("discriminator_start_step is " + discriminatorStartStep + "; it must be >= 0.");
     }
@@ -44,6 +51,6 @@ public record LossWeights(
 
   /** The paper's weights, with the perceptual loss off (no pretrained VGG can be fetched here). */
   public static LossWeights paper() {
-    return new LossWeights(1.0, 0.0, 0.1, 1.0, 0.05, 0.05, 0.999, true, 0);
+    return new LossWeights(1.0, 0.0, 0.1, 1.0, 0.05, 0.05, 0.999, true, 0, 64, 3);
   }
 }

@@ -1,0 +1,211 @@
+package dev.ibq.training.cli;
+
+import dev.ibq.image.PreprocessingSpec;
+import dev.ibq.image.Preprocessor;
+import dev.ibq.image.source.FashionMnist;
+import dev.ibq.schemas.ImageRecord;
+import dev.ibq.schemas.TokenRecord;
+import dev.ibq.stream.embedded.EmbeddedPipeline;
+import dev.ibq.stream.embedded.ImageRecords;
+import dev.ibq.stream.onnx.OnnxDecoder;
+import dev.ibq.stream.onnx.TokenizerMetadata;
+import dev.ibq.training.export.TokenizerExporter;
+import dev.ibq.training.report.ReconstructionGrid;
+import dev.ibq.training.tokenizer.train.TokenizerPresets;
+import dev.ibq.training.tokenizer.train.TokenizerTrainer;
+import dev.ibq.training.tokenizer.train.TokenizerTrainingConfig;
+import dev.ibq.training.tokenizer.train.TrainingOptions;
+import dev.ibq.training.tokenizer.train.TrainingResult;
+import com.google.gson.GsonBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./ibq demo}: the main job on an embedded default. A real Kafka broker (KRaft, a child JVM) and
+ * a Flink mini cluster on this machine; Fashion-MNIST test images in, IBQ token records out.
+ *
+ * <p>Steps: obtain a tokenizer (an explicit {@code --model}; else the one an earlier demo exported;
+ * else export the newest {@code ./ibq train-tokenizer} checkpoint under {@code runs/tokenizer}; else
+ * train the {@code fmnist-cpu} preset briefly and export it, saying which), produce the images to the
+ * input topic, run the stream job until every record is processed, read the committed output, print a
+ * summary and draw originals beside the reconstructions decoded from the streamed tokens.
+ */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "The main job on an embedded default: starts a real Kafka broker (KRaft) and a Flink mini cluster,",
+      "streams Fashion-MNIST test images through the IBQ tokenizer job and shows what came out."
+    })
+public final class DemoCommand implements Callable<Integer> {
+
+  @Option(names = "--images", defaultValue = "10000", description = "Test images to stream (default ${DEFAULT-VALUE}, at most 10000).")
+  int images;
+
+  @Option(names = "--model", paramLabel = "DIR", description = "An exported tokenizer (encoder.onnx + decoder.onnx); default: find or build one.")
+  Path model;
+
+  @Option(names = "--out", defaultValue = "runs/demo", paramLabel = "DIR", description = "Where the demo keeps its tokenizer and pictures (default ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--train-steps", defaultValue = "300", description = "Steps of the fmnist-cpu preset when a tokenizer must be trained (default ${DEFAULT-VALUE}).")
+  int trainSteps;
+
+  @Option(names = "--batch", defaultValue = "64", description = "Images per ONNX Runtime batch in the job (default ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(names = "--max-wait-ms", defaultValue = "50", description = "Longest wait for a batch to fill (default ${DEFAULT-VALUE}).")
+  long maxWaitMs;
+
+  @Option(names = "--provider", defaultValue = "auto", description = "ONNX Runtime execution provider: auto, cpu or cuda (default ${DEFAULT-VALUE}).")
+  String provider;
+
+  /** What the demo did. */
+  public record Result(Path tokenizerDir, String tokenizerOrigin, EmbeddedPipeline.Result pipeline, Path picture, Path summaryJson) {}
+
+  @Override
+  public Integer call() throws Exception {
+    Result r = run(images, model, out, trainSteps, batch, maxWaitMs, provider);
+    System.out.println();
+    System.out.println("IBQ stream demo");
+    System.out.println("  tokenizer: " + r.tokenizerOrigin());
+    System.out.println("  " + r.pipeline().summary().replace("\n", "\n  "));
+    System.out.println("  originals beside reconstructions decoded from the streamed tokens: " + r.picture());
+    System.out.println("  summary: " + r.summaryJson());
+    boolean complete = r.pipeline().tokenRecordsOut() + r.pipeline().deadLettered() == r.pipeline().recordsIn()
+        && r.pipeline().duplicateImageIds() == 0;
+    return complete ? 0 : 1;
+  }
+
+  public static Result run(int images, Path model, Path out, int trainSteps, int batch, long maxWaitMs, String provider)
+      throws Exception {
+    if (images < 1 || images > 10_000) {
+      throw new IllegalArgumentException("--images is " + images + "; the Fashion-MNIST test set has 1 to 10000 images.");
+    }
+    Files.createDirectories(out);
+    Tokenizer tokenizer = obtainTokenizer(model, out, trainSteps);
+    System.err.println("[demo] tokenizer: " + tokenizer.origin());
+    Path encoder = TokenizerMetadata.resolve(tokenizer.dir(), TokenizerMetadata.ROLE_ENCODER);
+    Path decoder = TokenizerMetadata.resolve(tokenizer.dir(), TokenizerMetadata.ROLE_DECODER);
+
+    FashionMnist test = FashionMnist.load(FashionMnist.Split.TEST);
+    List<ImageRecord> records = ImageRecords.fashionMnist(test, 0, images);
+    EmbeddedPipeline.Result result;
+    System.err.println("[demo] starting a Kafka broker (KRaft) and streaming " + images + " images through the job on a Flink mini cluster");
+    try (EmbeddedPipeline pipeline = EmbeddedPipeline.start()) {
+      result = pipeline.run(
+          EmbeddedPipeline.Request.of(encoder, records).withBatch(batch, maxWaitMs).withExecutionProvider(provider));
+    }
+    Path picture = out.resolve("stream-reconstructions.png");
+    drawReconstructions(test, result.tokens(), decoder, picture);
+    Path summary = out.resolve("summary.json");
+    writeSummary(summary, tokenizer, result, picture);
+    return new Result(tokenizer.dir(), tokenizer.origin(), result, picture, summary);
+  }
+
+  record Tokenizer(Path dir, String origin) {}
+
+  /** Explicit model; else the demo's earlier export; else the newest trained checkpoint; else train briefly. */
+  static Tokenizer obtainTokenizer(Path model, Path out, int trainSteps) throws Exception {
+    if (model != null) {
+      return new Tokenizer(model, "the exported model given with --model: " + model);
+    }
+    Path exported = out.resolve("tokenizer");
+    if (Files.exists(exported.resolve("encoder.onnx")) && Files.exists(exported.resolve("decoder.onnx"))) {
+      return new Tokenizer(exported, "the tokenizer an earlier demo exported to " + exported + " (delete it to rebuild)");
+    }
+    Optional<Path> trained = newestCheckpoint(Path.of("runs", "tokenizer"));
+    if (trained.isPresent()) {
+      ExportCommand.run(trained.get(), null, 0, exported, null, TokenizerExporter.DEFAULT_CHUNK, 0);
+      return new Tokenizer(exported, "exported from your newest train-tokenizer checkpoint " + trained.get());
+    }
+    System.err.println(
+        "[demo] no tokenizer found: training the fmnist-cpu preset for " + trainSteps
+            + " steps (a short run; './ibq train-tokenizer --preset fmnist-cpu' trains the full recipe)");
+    TokenizerTrainingConfig config = TokenizerPresets.get("fmnist-cpu").withSteps(trainSteps);
+    TrainingResult trainedRun = TokenizerTrainer.run(config, out.resolve("tokenizer-run"), TrainingOptions.defaults().withEvaluate(false));
+    ExportCommand.run(trainedRun.lastCheckpoint(), null, 0, exported, null, TokenizerExporter.DEFAULT_CHUNK, 0);
+    return new Tokenizer(
+        exported,
+        String.format(Locale.ROOT, "trained now: fmnist-cpu, %d steps (%.0f images/s), exported to %s",
+            trainedRun.finalStep(), trainedRun.imagesPerSecond(), exported));
+  }
+
+  private static Optional<Path> newestCheckpoint(Path runs) throws IOException {
+    if (!Files.isDirectory(runs)) {
+      return Optional.empty();
+    }
+    try (Stream<Path> dirs = Files.list(runs)) {
+      return dirs.map(d -> d.resolve("checkpoints").resolve("last"))
+          .filter(Files::isDirectory)
+          .max((a, b) -> Long.compare(a.toFile().lastModified(), b.toFile().lastModified()));
+    }
+  }
+
+  /** Originals (through the shared preprocessing) beside the decoder's output for the first 32 records. */
+  private static void drawReconstructions(FashionMnist test, List<TokenRecord> tokens, Path decoderFile, Path png) {
+    int n = Math.min(32, tokens.size());
+    if (n == 0) {
+      return;
+    }
+    try (OnnxDecoder decoder = OnnxDecoder.open(decoderFile)) {
+      PreprocessingSpec spec = PreprocessingSpec.parse(decoder.info().preprocessingDescriptor());
+      Preprocessor preprocessor = new Preprocessor(spec);
+      int[][] grids = new int[n][];
+      float[][] originals = new float[n][];
+      for (int i = 0; i < n; i++) {
+        TokenRecord r = tokens.get(i);
+        grids[i] = r.getTokens().stream().mapToInt(Integer::intValue).toArray();
+        int index = Integer.parseInt(r.getAttributes().get("index"));
+        originals[i] = toUnit(preprocessor.apply(test.image(index)), 0, spec.tensorSize());
+      }
+      float[] decoded = decoder.decode(grids);
+      int per = spec.tensorSize();
+      float[][] reconstructions = new float[n][];
+      for (int i = 0; i < n; i++) {
+        reconstructions[i] = toUnit(decoded, i * per, per);
+      }
+      ReconstructionGrid.write(
+          png, originals, reconstructions, spec.channels(), spec.height(), spec.width(), 8, 4,
+          "Streamed through Kafka + Flink: originals | decoded from token records (tokenizer "
+              + decoder.info().tokenizerId().substring(0, 12) + ")");
+    }
+  }
+
+  private static float[] toUnit(float[] values, int offset, int length) {
+    float[] out = new float[length];
+    for (int i = 0; i < length; i++) {
+      out[i] = Math.max(0f, Math.min(1f, (values[offset + i] + 1f) / 2f));
+    }
+    return out;
+  }
+
+  private static void writeSummary(Path file, Tokenizer tokenizer, EmbeddedPipeline.Result r, Path picture) throws IOException {
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("tokenizer_origin", tokenizer.origin());
+    s.put("tokenizer_id", r.tokenizer().tokenizerId());
+    s.put("records_in", r.recordsIn());
+    s.put("token_records_out", r.tokenRecordsOut());
+    s.put("dead_lettered", r.deadLettered());
+    s.put("dead_letters_by_code", r.deadLettersByCode().toString());
+    s.put("duplicate_image_ids", r.duplicateImageIds());
+    s.put("job_seconds", r.jobMillis() / 1000.0);
+    s.put("wall_seconds", r.wallMillis() / 1000.0);
+    s.put("images_per_second", r.imagesPerSecond());
+    s.put("codebook_utilization", r.codebookUtilization());
+    s.put("used_codes", r.usedCodes());
+    s.put("perplexity", r.perplexity());
+    s.put("picture", picture.toString());
+    Files.writeString(file, new GsonBuilder().setPrettyPrinting().create().toJson(s));
+  }
+}

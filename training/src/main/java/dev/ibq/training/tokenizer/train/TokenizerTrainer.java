@@ -1,0 +1,450 @@
+package dev.ibq.training.tokenizer.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Activation;
+import ai.djl.training.GradientCollector;
+import dev.ibq.image.PreprocessingSpec;
+import dev.ibq.image.Preprocessor;
+import dev.ibq.image.source.FashionMnist;
+import dev.ibq.training.data.ImageBatches;
+import dev.ibq.training.report.MetricsLog;
+import dev.ibq.training.report.ProgressBar;
+import dev.ibq.training.report.TrainingCurves;
+import dev.ibq.training.tokenizer.IbqTokenizerModel;
+import dev.ibq.training.tokenizer.LecamEma;
+import dev.ibq.training.tokenizer.PatchDiscriminator;
+import dev.ibq.training.tokenizer.QuantizerOutput;
+import dev.ibq.training.tokenizer.QuantizerType;
+import dev.ibq.training.tokenizer.TokenizerLosses;
+import dev.ibq.training.tokenizer.TokenizerOutput;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains the IBQ tokenizer (or the VQ baseline) on Fashion-MNIST with DJL, following IBQ.md.
+ *
+ * <p>Each step, on a batch x (B, C, H, W) in [-1, 1]:
+ *
+ * <ol>
+ *   <li>generator forward: x_hat, quantizer losses, indices;
+ *   <li>discriminator update FIRST: {@code hinge(D(x), D(sg(x_hat))) + lecam * LeCAM} (the LeCAM EMAs of
+ *       decay {@code lecam_decay} are updated with this batch first), Adam step on D;
+ *   <li>generator update: {@code l1 |x - x_hat| + perceptual P + adversarial softplus(-mean D(x_hat)) +
+ *       quantization Lq + entropy Le} with the just-updated D, Adam step on encoder, quant_conv,
+ *       codebook, post_quant_conv and decoder;
+ *   <li>weight EMA of every generator tensor.
+ * </ol>
+ *
+ * <p>Two hand-driven optimisers on explicit parameter groups replace DJL's single-model {@code Trainer}.
+ * Everything a step allocates lives on a per-step sub-manager and is freed when the step ends.
+ *
+ * <p>Outputs in the run directory: {@code config.yaml}, {@code metrics.jsonl} (one JSON line per
+ * {@code log_every} steps), {@code reconstructions.png} and {@code curves.png} (every {@code figure_every}
+ * steps and at the end), {@code checkpoints/step-N/} and {@code checkpoints/last}, and at the end
+ * {@code evaluation.json} with the test-set evaluation of the EMA weights.
+ */
+public final class TokenizerTrainer {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TokenizerTrainer.class);
+
+  public static final String METRICS_FILE = "metrics.jsonl";
+  public static final String GRID_FILE = "reconstructions.png";
+  public static final String CURVES_FILE = "curves.png";
+  public static final String EVALUATION_FILE = "evaluation.json";
+
+  private static final List<String> CURVE_KEYS = List.of("loss", "l1", "quant", "entropy", "d_loss", "g_adv");
+
+  private TokenizerTrainer() {}
+
+  /** The preprocessing spec a config names. */
+  public static PreprocessingSpec preprocessingSpec(TokenizerTrainingConfig config) {
+    return switch (config.preprocessing()) {
+      case TokenizerTrainingConfig.FASHION_MNIST_32 -> PreprocessingSpec.fashionMnist32();
+      case TokenizerTrainingConfig.IMAGENET_256 -> PreprocessingSpec.rgbCenterCrop(256);
+      default -> throw new IllegalArgumentException("Unknown preprocessing '" + config.preprocessing() + "'.");
+    };
+  }
+
+  /** The config stored with a checkpoint that {@code --resume} would continue. */
+  public static TokenizerTrainingConfig resumeConfig(Path checkpoint) {
+    return TokenizerCheckpoint.config(checkpoint);
+  }
+
+  /**
+   * Trains (or resumes) and returns what was produced.
+   *
+   * @param config what to train; ignored except for {@code steps} when resuming, where the checkpoint's
+   *     stored config is used (a larger {@code steps} extends the run)
+   * @param outputDir the run directory; when resuming and null, the checkpoint's run directory
+   */
+  public static TrainingResult run(TokenizerTrainingConfig config, Path outputDir, TrainingOptions options) {
+    Path resumeDir = null;
+    TrainingState resumeState = null;
+    if (options.resumeFrom() != null) {
+      resumeDir = TokenizerCheckpoint.resolve(options.resumeFrom());
+      TokenizerTrainingConfig stored = TokenizerCheckpoint.config(resumeDir);
+      resumeState = TokenizerCheckpoint.readState(resumeDir);
+      if (config != null && config.steps() != stored.steps()) {
+        stored = stored.withSteps(config.steps());
+      }
+      config = stored;
+      if (outputDir == null) {
+        outputDir = resumeDir.getParent().getParent();
+      }
+      if (resumeState.step() >= config.steps()) {
+        throw new IllegalArgumentException(
+            "The checkpoint " + resumeDir + " is at step " + resumeState.step() + ", and the run has " + config.steps()
+                + " steps; pass a larger --steps to continue it.");
+      }
+    }
+    if (!TokenizerTrainingConfig.FASHION_MNIST.equals(config.dataset())) {
+      throw new IllegalArgumentException(
+          "Dataset '" + config.dataset() + "' has no reader in this project; only " + TokenizerTrainingConfig.FASHION_MNIST
+              + " can be trained here (the imagenet-paper preset documents the paper's recipe).");
+    }
+    if (config.losses().perceptual() > 0 && options.perceptual() == null) {
+      throw new IllegalArgumentException(
+          "losses.perceptual is " + config.losses().perceptual() + " but no perceptual network was supplied; set it to 0 or pass a"
+              + " PerceptualLoss in the TrainingOptions.");
+    }
+    PreprocessingSpec spec = preprocessingSpec(config);
+    if (spec.channels() != config.architecture().inChannels() || spec.height() != config.architecture().resolution()) {
+      throw new IllegalArgumentException(
+          "The preprocessing " + spec + " makes " + spec.channels() + "x" + spec.height() + "x" + spec.width()
+              + " tensors but the architecture expects " + config.architecture().inChannels() + "x" + config.architecture().resolution()
+              + "x" + config.architecture().resolution() + ".");
+    }
+    try {
+      Files.createDirectories(outputDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot create run directory " + outputDir, e);
+    }
+    DeviceSelection.Choice device = DeviceSelection.select(options.device());
+    FashionMnist train;
+    FashionMnist test;
+    try {
+      train = FashionMnist.load(options.dataDir(), FashionMnist.Split.TRAIN);
+      test = FashionMnist.load(options.dataDir(), FashionMnist.Split.TEST);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read Fashion-MNIST from " + options.dataDir() + ": " + e.getMessage(), e);
+    }
+    try (NDManager root = NDManager.newBaseManager(device.device())) {
+      return new Run(config, outputDir, options, device, spec, train, test, root, resumeDir, resumeState).train();
+    }
+  }
+
+  /** One training invocation's mutable state. */
+  private static final class Run {
+    final TokenizerTrainingConfig config;
+    final Path runDir;
+    final TrainingOptions options;
+    final DeviceSelection.Choice device;
+    final PreprocessingSpec spec;
+    final Preprocessor preprocessor;
+    final FashionMnist test;
+    final NDManager root;
+    final IbqTokenizerModel model;
+    final IbqTokenizerModel emaModel;
+    final PatchDiscriminator discriminator;
+    final AdamOptimizer generatorAdam;
+    final AdamOptimizer discriminatorAdam;
+    final WeightEma ema;
+    final LecamEma lecam;
+    final ImageBatches batches;
+    final RecentCodeUsage recent;
+    final long startStep;
+    final double elapsedBefore;
+    final LossWeights w;
+    final GcGuard gcGuard = new GcGuard();
+
+    Run(TokenizerTrainingConfig config, Path runDir, TrainingOptions options, DeviceSelection.Choice device, PreprocessingSpec spec,
+        FashionMnist train, FashionMnist test, NDManager root, Path resumeDir, TrainingState resumeState) {
+      this.config = config;
+      this.runDir = runDir;
+      this.options = options;
+      this.device = device;
+      this.spec = spec;
+      this.preprocessor = new Preprocessor(spec);
+      this.test = test;
+      this.root = root;
+      this.w = config.losses();
+      // Seeded initialisation: same seed, same initial weights.
+      Engine.getInstance().setRandomSeed((int) config.seed());
+      this.model = IbqTokenizerModel.create(config.architecture(), root);
+      this.discriminator = new PatchDiscriminator(
+          root, config.architecture().inChannels(), w.discriminatorChannels(), w.discriminatorLayers());
+      this.emaModel = IbqTokenizerModel.create(config.architecture(), root);
+      this.generatorAdam = new AdamOptimizer(config.optimizer(), model.parameters(), root);
+      this.discriminatorAdam = new AdamOptimizer(config.optimizer(), discriminator.parameters(), root);
+      this.ema = new WeightEma(config.emaDecay(), emaModel.stateDict(), model.stateDict());
+      this.lecam = new LecamEma(w.lecamDecay());
+      this.batches = new ImageBatches(train, preprocessor, config.batchSize(), config.seed());
+      this.recent = new RecentCodeUsage(config.architecture().codebookSize(), config.utilizationWindow());
+      if (resumeDir != null) {
+        TokenizerCheckpoint.restore(resumeDir, contents(resumeState), root);
+        ema.restoreUpdates(resumeState.emaUpdates());
+        lecam.restore(resumeState.lecamRealEma(), resumeState.lecamFakeEma());
+        batches.seek(new ImageBatches.Position(resumeState.dataEpoch(), resumeState.dataOffset()));
+        this.startStep = resumeState.step();
+        this.elapsedBefore = resumeState.elapsedSeconds();
+        LOG.info("Resuming {} from step {} ({})", config.preset(), startStep, resumeDir);
+      } else {
+        this.startStep = 0;
+        this.elapsedBefore = 0;
+      }
+      ConfigFiles.write(config, runDir.resolve(ConfigFiles.CONFIG_FILE));
+      LOG.info(
+          "Tokenizer {} {} K={} D={}: {} generator and {} discriminator parameters; {} steps of batch {} on {}; run dir {}",
+          config.preset(), config.architecture().quantizer(), config.architecture().codebookSize(), config.architecture().codeDim(),
+          model.parameterCount(), discriminator.parameterCount(), config.steps(), config.batchSize(), device.device(), runDir);
+    }
+
+    TokenizerCheckpoint.Contents contents(TrainingState state) {
+      return new TokenizerCheckpoint.Contents(config, state, model, emaModel, discriminator, generatorAdam, discriminatorAdam);
+    }
+
+    TrainingResult train() {
+      Path metricsFile = runDir.resolve(METRICS_FILE);
+      ProgressBar bar = options.progressBar() ? ProgressBar.onStderr(config.steps(), config.logEvery()) : null;
+      Map<String, Double> lastRow = Map.of();
+      Path lastCheckpoint = null;
+      long runStarted = System.nanoTime();
+      long windowStarted = runStarted;
+      int windowSteps = 0;
+      double emaStepSeconds = Double.NaN;
+      Sums sums = new Sums();
+      try (MetricsLog log = startStep == 0 ? MetricsLog.create(metricsFile) : MetricsLog.resume(metricsFile, startStep)) {
+        for (long step = startStep; step < config.steps(); step++) {
+          gcGuard.beforeStep();
+          long t0 = System.nanoTime();
+          trainStep(step, sums);
+          if (gcGuard.afterStep() && gcGuard.unsafeCollections() == 1) {
+            LOG.warn("A Java garbage collection ran inside step {} ({} bytes allocated in the step); gradients of such a step"
+                + " may read freed memory (see GcGuard). Give the JVM a larger young generation (e.g. -Xmn1g).", step + 1,
+                gcGuard.lastStepBytes());
+          }
+          long t1 = System.nanoTime();
+          double seconds = (t1 - t0) / 1e9;
+          emaStepSeconds = Double.isNaN(emaStepSeconds) ? seconds : 0.9 * emaStepSeconds + 0.1 * seconds;
+          windowSteps++;
+          long done = step + 1;
+          if (done % config.logEvery() == 0 || done == config.steps()) {
+            double windowSeconds = (System.nanoTime() - windowStarted) / 1e9;
+            lastRow = sums.row(done, windowSteps, windowSteps * (double) config.batchSize() / windowSeconds, recent, config);
+            lastRow.put("gc_in_step", (double) gcGuard.unsafeCollections());
+            log.append(lastRow);
+            sums = new Sums();
+            windowStarted = System.nanoTime();
+            windowSteps = 0;
+          }
+          if (bar != null) {
+            bar.update(done, progressFields(lastRow), lastRow.getOrDefault("images_per_s", 0.0),
+                Duration.ofMillis((long) (emaStepSeconds * 1000 * (config.steps() - done))));
+          }
+          boolean end = done == config.steps();
+          if ((config.figureEvery() > 0 && done % config.figureEvery() == 0) || end) {
+            figures(done, log);
+          }
+          if ((config.checkpointEvery() > 0 && done % config.checkpointEvery() == 0) || end) {
+            double elapsed = elapsedBefore + (System.nanoTime() - runStarted) / 1e9;
+            lastCheckpoint = TokenizerCheckpoint.save(runDir, contents(state(done, elapsed)));
+          }
+        }
+        if (bar != null) {
+          bar.finish();
+        }
+      }
+      double runSeconds = (System.nanoTime() - runStarted) / 1e9;
+      long stepsRun = config.steps() - startStep;
+      EvaluationResult evaluation = null;
+      if (options.evaluate()) {
+        evaluation = TokenizerEvaluator.evaluate(
+            emaModel, test, preprocessor, config.evalImages(), config.gridImages(), runDir.resolve(GRID_FILE), config.steps(), root);
+        TokenizerEvaluator.writeJson(runDir.resolve(EVALUATION_FILE), evaluation, config);
+        LOG.info("EMA weights on the test set: {}", TokenizerEvaluator.summary(evaluation));
+      }
+      return new TrainingResult(
+          runDir, config, startStep, config.steps(), lastCheckpoint, metricsFile, lastRow,
+          stepsRun * config.batchSize() / runSeconds, runSeconds / Math.max(1, stepsRun), device.device().toString(), evaluation);
+    }
+
+    TrainingState state(long step, double elapsed) {
+      ImageBatches.Position p = batches.position();
+      return new TrainingState(
+          step, p.epoch(), p.offset(), lecam.realEma(), lecam.fakeEma(), ema.updates(), generatorAdam.updates(),
+          discriminatorAdam.updates(), spec.toCanonicalString(), device.device().toString(), elapsed);
+    }
+
+    /** One discriminator-then-generator step. */
+    void trainStep(long step, Sums sums) {
+      boolean adversarial = w.discriminator() && step >= w.discriminatorStartStep();
+      Engine engine = Engine.getInstance();
+      try (NDManager scope = root.newSubManager()) {
+        NDArray x = batches.next(scope); // (B, C, H, W)
+        TokenizerOutput out;
+        double dLoss = 0;
+        try (GradientCollector collector = engine.newGradientCollector()) {
+          out = model.forward(x, true);
+          if (adversarial) {
+            NDArray fake = out.reconstruction().stopGradient(); // (B, C, H, W), no path into the generator
+            NDArray logitsReal = discriminator.forward(x, true); // (B, 1, h', w')
+            NDArray logitsFake = discriminator.forward(fake, true);
+            lecam.update(logitsReal, logitsFake);
+            // hinge: 0.5 (mean relu(1 - D(x)) + mean relu(1 + D(x_hat))), with NDArray constants (see GcGuard)
+            NDArray hinge = Activation.relu(logitsReal.neg().add(1)).mean()
+                .add(Activation.relu(logitsFake.add(1)).mean()).mul(constant(scope, 0.5));
+            NDArray loss = hinge.add(TokenizerLosses.lecamRegularizer(logitsReal, logitsFake, lecam).mul(constant(scope, w.lecam())));
+            collector.backward(loss);
+            dLoss = scalar(loss);
+          }
+        }
+        if (adversarial) {
+          discriminatorAdam.step(discriminator.parameters());
+        }
+        QuantizerOutput q = out.quantizer();
+        NDArray reconstruction = out.reconstruction();
+        double l1;
+        double quant;
+        double entropy;
+        double gAdv = 0;
+        double perceptual = 0;
+        double total;
+        try (GradientCollector collector = engine.newGradientCollector()) {
+          NDArray l1Loss = TokenizerLosses.l1(reconstruction, x);
+          NDArray loss = l1Loss.mul(constant(scope, w.l1())).add(q.quantizationLoss().mul(constant(scope, w.quantization())));
+          if (config.architecture().quantizer() == QuantizerType.IBQ && w.entropy() > 0) {
+            loss = loss.add(q.entropyLoss().mul(constant(scope, w.entropy())));
+          }
+          if (w.perceptual() > 0) {
+            NDArray p = options.perceptual().distance(reconstruction, x);
+            perceptual = scalar(p);
+            loss = loss.add(p.mul(constant(scope, w.perceptual())));
+          }
+          if (adversarial) {
+            NDArray adv = TokenizerLosses.generatorAdversarialLoss(discriminator.forward(reconstruction, true));
+            gAdv = scalar(adv);
+            loss = loss.add(adv.mul(constant(scope, w.adversarial())));
+          }
+          collector.backward(loss);
+          l1 = scalar(l1Loss);
+          quant = scalar(q.quantizationLoss());
+          entropy = scalar(q.entropyLoss());
+          total = scalar(loss);
+        }
+        // The generator's backward went through D as well: drop those gradients before D's next update.
+        AdamOptimizer.zeroGradients(discriminator.parameters());
+        generatorAdam.step(model.parameters());
+        ema.update(model.stateDict(), scope);
+
+        int[] indices = q.indices().toType(DataType.INT32, false).toIntArray();
+        recent.add(indices);
+        sums.add(total, l1, quant, entropy, dLoss, gAdv, perceptual, q.perplexity());
+        if (sums.needsSaturation && config.architecture().quantizer() == QuantizerType.IBQ) {
+          sums.maxProbability = scalar(q.logits().softmax(1).max(new int[] {1}).mean());
+          sums.needsSaturation = false;
+        }
+      }
+      if (!Double.isFinite(sums.lastTotal)) {
+        throw new IllegalStateException(
+            "The generator loss became " + sums.lastTotal + " at step " + (step + 1) + "; training diverged (try a lower learning rate).");
+      }
+    }
+
+    void figures(long step, MetricsLog log) {
+      int n = Math.min(config.gridImages(), test.size());
+      TokenizerEvaluator.evaluate(emaModel, test, preprocessor, n, n, runDir.resolve(GRID_FILE), step, root);
+      TrainingCurves.write(
+          runDir.resolve(CURVES_FILE), log.rows(), CURVE_KEYS, "utilization",
+          String.format(Locale.ROOT, "%s %s K=%d D=%d", config.preset(), config.architecture().quantizer(),
+              config.architecture().codebookSize(), config.architecture().codeDim()));
+    }
+
+    String progressFields(Map<String, Double> row) {
+      if (row.isEmpty()) {
+        return "";
+      }
+      return String.format(Locale.ROOT, "loss %.4f l1 %.4f quant %.4f util %.1f%%",
+          row.get("loss"), row.get("l1"), row.get("quant"), 100 * row.get("utilization"));
+    }
+  }
+
+  /**
+   * A float32 0-dim constant on the step's manager: it stays alive (with its Java buffer) until the step
+   * ends, after the backward passes that read it (see {@link GcGuard} for why {@code mul(double)} is not used).
+   */
+  static NDArray constant(NDManager scope, double value) {
+    return scope.create((float) value);
+  }
+
+  /**
+   * The value of a 0-dim array as a double, whatever its float type. NOTE: DJL promotes a 0-dim float32
+   * times a Java double to float64 (PyTorch's rule for two 0-dim tensors), so scalar losses can be either.
+   */
+  static double scalar(NDArray a) {
+    return a.toType(DataType.FLOAT64, false).getDouble();
+  }
+
+  /** Running sums of the loss terms between two log lines. */
+  private static final class Sums {
+    double loss;
+    double l1;
+    double quant;
+    double entropy;
+    double dLoss;
+    double gAdv;
+    double perceptual;
+    double batchPerplexity;
+    double lastTotal;
+    int n;
+    boolean needsSaturation = true;
+    double maxProbability = Double.NaN;
+
+    void add(double total, double l1v, double quantV, double entropyV, double dLossV, double gAdvV, double perceptualV, double perplexity) {
+      loss += total;
+      l1 += l1v;
+      quant += quantV;
+      entropy += entropyV;
+      dLoss += dLossV;
+      gAdv += gAdvV;
+      perceptual += perceptualV;
+      batchPerplexity += perplexity;
+      lastTotal = total;
+      n++;
+    }
+
+    Map<String, Double> row(long step, int steps, double imagesPerSecond, RecentCodeUsage recent, TokenizerTrainingConfig config) {
+      int k = Math.max(1, n);
+      Map<String, Double> row = new LinkedHashMap<>();
+      row.put("step", (double) step);
+      row.put("loss", loss / k);
+      row.put("l1", l1 / k);
+      row.put("quant", quant / k);
+      row.put("entropy", entropy / k);
+      row.put("d_loss", dLoss / k);
+      row.put("g_adv", gAdv / k);
+      row.put("perceptual", perceptual / k);
+      row.put("utilization", recent.utilization());
+      row.put("used_codes", (double) recent.usedCodes());
+      row.put("batch_perplexity", batchPerplexity / k);
+      if (!Double.isNaN(maxProbability)) {
+        row.put("p_max_mean", maxProbability);
+      }
+      row.put("images_per_s", imagesPerSecond);
+      row.put("lr", config.optimizer().learningRate());
+      return row;
+    }
+  }
+
+}

@@ -1,0 +1,121 @@
+package dev.ibq.training.tokenizer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class BlocksTest {
+
+  private NDManager manager;
+
+  @BeforeEach
+  void setUp() {
+    Engine.getInstance().setRandomSeed(3);
+    manager = NDManager.newBaseManager();
+  }
+
+  @AfterEach
+  void tearDown() {
+    manager.close();
+  }
+
+  @Test
+  void groupNormMatchesAPlainJavaReference() {
+    int b = 2, c = 6, h = 3, w = 2, groups = 3;
+    NDArray x = manager.randomNormal(2f, 3f, new Shape(b, c, h, w), ai.djl.ndarray.types.DataType.FLOAT32);
+    GroupNorm norm = new GroupNorm(manager, groups, c);
+    float[] gamma = {0.5f, 1f, 1.5f, -1f, 2f, 0.25f};
+    float[] beta = {0f, 0.1f, -0.2f, 0.3f, 0f, 1f};
+    TokenizerModule.copyInto(manager.create(gamma), norm.stateDict().get("weight"));
+    TokenizerModule.copyInto(manager.create(beta), norm.stateDict().get("bias"));
+    float[] in = x.toFloatArray();
+    float[] out = norm.forward(x).toFloatArray();
+    int perGroup = c / groups * h * w;
+    for (int n = 0; n < b; n++) {
+      for (int g = 0; g < groups; g++) {
+        int start = (n * c + g * (c / groups)) * h * w;
+        double mean = 0;
+        for (int i = 0; i < perGroup; i++) {
+          mean += in[start + i];
+        }
+        mean /= perGroup;
+        double var = 0;
+        for (int i = 0; i < perGroup; i++) {
+          var += (in[start + i] - mean) * (in[start + i] - mean);
+        }
+        var /= perGroup;
+        for (int i = 0; i < perGroup; i++) {
+          int channel = g * (c / groups) + i / (h * w);
+          double expected = (in[start + i] - mean) / Math.sqrt(var + 1e-6) * gamma[channel] + beta[channel];
+          assertThat((double) out[start + i]).isCloseTo(expected, within(1e-5));
+        }
+      }
+    }
+  }
+
+  @Test
+  void groupNormRejectsChannelCountsThatAreNotWholeGroups() {
+    assertThatThrownBy(() -> new GroupNorm(manager, 32, 48)).hasMessageContaining("48 channels and 32 groups");
+  }
+
+  @Test
+  void downsamplePadsRightAndBottomThenHalves() {
+    Downsample down = new Downsample(manager, 1);
+    NDArray weight = down.stateDict().get("conv.weight"); // (1, 1, 3, 3)
+    // A kernel that reads only the bottom-right tap: output(i, j) = padded(2i + 2, 2j + 2).
+    TokenizerModule.copyInto(manager.create(new float[] {0, 0, 0, 0, 0, 0, 0, 0, 1}, new Shape(1, 1, 3, 3)), weight);
+    TokenizerModule.copyInto(manager.zeros(new Shape(1)), down.stateDict().get("conv.bias"));
+    NDArray x = manager.arange(1f, 17f).reshape(1, 1, 4, 4);
+    NDArray y = down.forward(x);
+    assertThat(y.getShape()).isEqualTo(new Shape(1, 1, 2, 2));
+    // padded(2, 2) = x(2, 2) = 11; padded(2, 4) is the zero column on the right; row 4 is the zero row at the bottom.
+    assertThat(y.toFloatArray()).containsExactly(11f, 0f, 0f, 0f);
+    assertThat(new Downsample(manager, 8).forward(manager.ones(new Shape(2, 8, 8, 6))).getShape())
+        .isEqualTo(new Shape(2, 8, 4, 3));
+  }
+
+  @Test
+  void upsampleRepeatsEachPixelTwiceOnBothAxes() {
+    Upsample up = new Upsample(manager, 1);
+    // Identity kernel: only the centre tap.
+    TokenizerModule.copyInto(manager.create(new float[] {0, 0, 0, 0, 1, 0, 0, 0, 0}, new Shape(1, 1, 3, 3)),
+        up.stateDict().get("conv.weight"));
+    TokenizerModule.copyInto(manager.zeros(new Shape(1)), up.stateDict().get("conv.bias"));
+    NDArray y = up.forward(manager.create(new float[] {1, 2, 3, 4}, new Shape(1, 1, 2, 2)));
+    assertThat(y.getShape()).isEqualTo(new Shape(1, 1, 4, 4));
+    assertThat(y.toFloatArray()).containsExactly(1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4);
+  }
+
+  @Test
+  void resnetAndAttentionBlocksKeepOrChangeChannelsAsConfigured() {
+    NDArray x = manager.randomNormal(new Shape(2, 8, 4, 4));
+    ResnetBlock same = new ResnetBlock(manager, 8, 8, 4, 0.0);
+    ResnetBlock wider = new ResnetBlock(manager, 8, 16, 4, 0.1);
+    assertThat(same.stateDict()).doesNotContainKey("nin_shortcut.weight");
+    assertThat(wider.stateDict().get("nin_shortcut.weight").getShape()).isEqualTo(new Shape(16, 8, 1, 1));
+    assertThat(same.forward(x, false).getShape()).isEqualTo(new Shape(2, 8, 4, 4));
+    assertThat(wider.forward(x, true).getShape()).isEqualTo(new Shape(2, 16, 4, 4));
+    AttnBlock attn = new AttnBlock(manager, 8, 4);
+    assertThat(attn.stateDictKeys()).containsExactly(
+        "norm.weight", "norm.bias", "q.weight", "q.bias", "k.weight", "k.bias", "v.weight", "v.bias", "proj_out.weight",
+        "proj_out.bias");
+    assertThat(attn.forward(x).getShape()).isEqualTo(new Shape(2, 8, 4, 4));
+  }
+
+  @Test
+  void attentionWithZeroProjectionIsTheIdentityAndOtherwiseMixesPositions() {
+    AttnBlock attn = new AttnBlock(manager, 4, 2);
+    NDArray x = manager.randomNormal(new Shape(1, 4, 3, 3));
+    TokenizerModule.copyInto(manager.zeros(new Shape(4, 4, 1, 1)), attn.stateDict().get("proj_out.weight"));
+    TokenizerModule.copyInto(manager.zeros(new Shape(4)), attn.stateDict().get("proj_out.bias"));
+    assertThat(attn.forward(x).toFloatArray()).containsExactly(x.toFloatArray());
+  }
+}
