@@ -1,5 +1,7 @@
 package dev.ibq.stream.onnx;
 
+import dev.ibq.image.PreprocessingSpec;
+
 /**
  * What an exported tokenizer model says about itself (from its metadata), plus the execution provider
  * the runtime actually chose.
@@ -34,6 +36,11 @@ public record TokenizerInfo(
     String preprocessingDescriptor,
     String configJson,
     ExecutionProvider provider) {
+
+  /** The preprocessing spec the model expects its inputs to go through (parsed descriptor). */
+  public PreprocessingSpec preprocessing() {
+    return PreprocessingSpec.parse(preprocessingDescriptor);
+  }
 
   /** Tokens per image, H' * W'. */
   public int tokensPerImage() {

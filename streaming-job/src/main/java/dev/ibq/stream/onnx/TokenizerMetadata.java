@@ -125,7 +125,7 @@ public final class TokenizerMetadata {
               + (ROLE_ENCODER.equals(expectedRole) ? ENCODER_FILE : DECODER_FILE)
               + ").");
     }
-    return new TokenizerInfo(
+    TokenizerInfo info = new TokenizerInfo(
         props.get(TOKENIZER_ID),
         props.get(TOKENIZER_NAME),
         role,
@@ -139,6 +139,27 @@ public final class TokenizerMetadata {
         props.get(PREPROCESSING),
         props.get(CONFIG),
         provider);
+    checkPreprocessing(model, info);
+    return info;
+  }
+
+  /** The descriptor must parse, and describe the model's image size and channels. */
+  private static void checkPreprocessing(Path model, TokenizerInfo info) {
+    dev.ibq.image.PreprocessingSpec spec;
+    try {
+      spec = info.preprocessing();
+    } catch (IllegalArgumentException e) {
+      throw new OnnxModelException(
+          "The ONNX model " + model + " has an unreadable preprocessing descriptor: " + e.getMessage(), e);
+    }
+    if (spec.channels() != info.imageChannels()
+        || spec.height() != info.imageHeight()
+        || spec.width() != info.imageWidth()) {
+      throw new OnnxModelException(
+          "The ONNX model " + model + " takes " + info.imageChannels() + "x" + info.imageHeight() + "x"
+              + info.imageWidth() + " images, but its preprocessing spec " + spec + " produces " + spec.channels() + "x"
+              + spec.height() + "x" + spec.width() + ".");
+    }
   }
 
   private static int positiveInt(Path model, Map<String, String> props, String key) {

@@ -58,6 +58,7 @@ class OnnxTokenizerTest {
     assertThat(info.gridWidth()).isEqualTo(8);
     assertThat(info.valuesPerImage()).isEqualTo(32 * 32);
     assertThat(info.preprocessingDescriptor()).startsWith("ibq-preprocess:v1;h=32;w=32;c=1");
+    assertThat(info.preprocessing()).isEqualTo(dev.ibq.image.PreprocessingSpec.fashionMnist32());
     assertThat(info.configJson()).contains("\"codebookSize\":1024");
     assertThat(info.provider()).isEqualTo(ExecutionProvider.CPU);
   }

@@ -2,6 +2,7 @@ package dev.ibq.training.autoregressive;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -60,6 +61,15 @@ public final class AdamW implements AutoCloseable {
       }
     }
     return norm;
+  }
+
+  /** Sets every gradient to zero (without reading it: NaN * 0 would stay NaN). */
+  public static void zeroGradients(Map<String, NDArray> params) {
+    for (NDArray p : params.values()) {
+      try (NDArray g = p.getGradient()) {
+        g.set(new NDIndex("..."), 0f);
+      }
+    }
   }
 
   /** One update of every tensor from its gradient, then zeroes the gradients. */

@@ -64,7 +64,7 @@ public final class ArCheckpoint {
     try {
       Path dir = file.toAbsolutePath().getParent();
       Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+      Path tmp = dir.resolve(file.getFileName() + ".tmp"); // default permissions, unlike createTempFile
       try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
         out.write(MAGIC.getBytes(StandardCharsets.US_ASCII));
         byte[] json = GSON.toJson(header).getBytes(StandardCharsets.UTF_8);

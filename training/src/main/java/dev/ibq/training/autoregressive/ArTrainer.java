@@ -168,6 +168,7 @@ public final class ArTrainer {
     int tailCount = 0;
     long tailStart = startStep + Math.max(0, (train.steps() - startStep) * 9 / 10);
     long startNanos = System.nanoTime();
+    int skipped = 0;
     for (long step = startStep; step < train.steps(); step++) {
       float lr = train.learningRateAt(step);
       long[] inputs = new long[batch * (n - 1)];
@@ -201,7 +202,22 @@ public final class ArTrainer {
           loss = ce.getFloat();
         }
         gradNorm = AdamW.clipGradients(params, train.gradClip());
-        optimizer.update(params, lr);
+        if (Double.isFinite(gradNorm)) {
+          optimizer.update(params, lr);
+        } else {
+          // NOTE: not in IBQ.md; a step whose gradient is not finite would turn every weight into NaN, so it is
+          // skipped (gradients zeroed, no update) and reported, as mixed-precision trainers do.
+          skipped++;
+          LOG.warn(
+              "Step {}: the gradient norm is {} (non-finite in {}); skipping this update ({} skipped so far).",
+              step + 1, gradNorm, nonFiniteGradients(params), skipped);
+          AdamW.zeroGradients(params);
+          if (skipped > Math.max(10, train.steps() / 20)) {
+            throw new IllegalStateException(
+                "Skipped " + skipped + " updates with non-finite gradients by step " + (step + 1)
+                    + "; lower the learning rate or check the token records.");
+          }
+        }
       }
       if (!Double.isFinite(loss)) {
         throw new IllegalStateException(
@@ -218,7 +234,8 @@ public final class ArTrainer {
       row.put("step", done);
       row.put("lr", lr);
       row.put("train_bits_per_token", bits);
-      row.put("grad_norm", gradNorm);
+      row.put("grad_norm", Double.isFinite(gradNorm) ? gradNorm : null); // JSON has no NaN
+      row.put("skipped_updates", skipped);
       metrics.write(GSON.toJson(row));
       metrics.newLine();
       progress.update(done, String.format(Locale.ROOT, "loss %.3f bits/token lr %.2e", bits, lr));
@@ -251,6 +268,19 @@ public final class ArTrainer {
     return new Result(
         config, checkpoint, train.steps(), tailCount == 0 ? Double.NaN : tailSum / tailCount, validationBits,
         stepsRun * (double) batch * n / Math.max(seconds, 1e-9), seconds, metricsFile, curveFile);
+  }
+
+  private static List<String> nonFiniteGradients(Map<String, NDArray> params) {
+    List<String> names = new ArrayList<>();
+    for (Map.Entry<String, NDArray> e : params.entrySet()) {
+      try (NDArray g = e.getValue().getGradient()) {
+        float sum = g.abs().sum().getFloat();
+        if (!Float.isFinite(sum)) {
+          names.add(e.getKey());
+        }
+      }
+    }
+    return names;
   }
 
   /** Validation negative log-likelihood in bits per token (eval mode, true labels, no label dropout). */

@@ -77,7 +77,7 @@ public final class Transformer implements AutoCloseable {
    * @return (B, l + 1, K) logits; row p predicts t_{p+1}
    */
   public NDArray forward(NDArray tokens, NDArray labels, boolean training) {
-    return run(embed(tokens, labels, true), labels, 0, null, training);
+    return run(embed(tokens, labels), labels, 0, null, training);
   }
 
   /**
@@ -100,7 +100,7 @@ public final class Transformer implements AutoCloseable {
     return logits;
   }
 
-  private NDArray embed(NDArray tokens, NDArray labels, boolean withPrefix) {
+  private NDArray embed(NDArray tokens, NDArray labels) {
     NDArray prefix = classRows(labels).expandDims(1); // (B, 1, C)
     if (tokens == null || tokens.getShape().get(1) == 0) {
       return prefix;
@@ -111,7 +111,7 @@ public final class Transformer implements AutoCloseable {
           "Got " + length + " input tokens; the model reads at most N - 1 = " + (config.sequenceLength() - 1) + ".");
     }
     NDArray tok = Embedding.embedding(tokens, tokEmbeddings, SparseFormat.DENSE).singletonOrThrow(); // (B, l, C)
-    return withPrefix ? prefix.concat(tok, 1) : tok; // (B, l + 1, C)
+    return prefix.concat(tok, 1); // (B, l + 1, C)
   }
 
   private NDArray classRows(NDArray labels) {

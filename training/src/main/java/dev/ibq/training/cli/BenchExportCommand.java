@@ -106,7 +106,7 @@ public final class BenchExportCommand implements Callable<Integer> {
         TokenizerCheckpoint.Loaded loaded = TokenizerCheckpoint.load(c.checkpoint, manager);
         model = loaded.model();
         spec = loaded.preprocessing();
-        description = "trained checkpoint " + loaded.directory() + " (EMA weights, step " + loaded.step() + ", preset "
+        description = "trained checkpoint " + ExportCommand.relative(loaded.directory()) + " (EMA weights, step " + loaded.step() + ", preset "
             + loaded.config().preset() + ")";
       } else {
         TokenizerTrainingConfig config = TokenizerPresets.get(c.preset);

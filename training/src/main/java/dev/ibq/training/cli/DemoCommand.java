@@ -36,7 +36,8 @@ import picocli.CommandLine.Option;
  *
  * <p>Steps: obtain a tokenizer (an explicit {@code --model}; else the one an earlier demo exported;
  * else export the newest {@code ./ibq train-tokenizer} checkpoint under {@code runs/tokenizer}; else
- * train the {@code fmnist-cpu} preset briefly and export it, saying which), produce the images to the
+ * with {@code --train-steps N}, train the {@code fmnist-cpu} preset briefly and export it; else the small
+ * tokenizer the project trained and committed; it says which), produce the images to the
  * input topic, run the stream job until every record is processed, read the committed output, print a
  * summary and draw originals beside the reconstructions decoded from the streamed tokens.
  */
@@ -58,8 +59,17 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "runs/demo", paramLabel = "DIR", description = "Where the demo keeps its tokenizer and pictures (default ${DEFAULT-VALUE}).")
   Path out;
 
-  @Option(names = "--train-steps", defaultValue = "300", description = "Steps of the fmnist-cpu preset when a tokenizer must be trained (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--train-steps",
+      defaultValue = "0",
+      description = {
+        "When no tokenizer of yours is found: train the fmnist-cpu preset for this many steps and use it.",
+        "0 (the default) uses the small tokenizer the project trained and committed instead."
+      })
   int trainSteps;
+
+  @Option(names = "--threads", paramLabel = "N", description = "libtorch threads when training (default: libtorch's choice; 1 on a busy machine).")
+  Integer threads;
 
   @Option(names = "--batch", defaultValue = "64", description = "Images per ONNX Runtime batch in the job (default ${DEFAULT-VALUE}).")
   int batch;
@@ -75,6 +85,7 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    TrainTokenizerCommand.applyThreads(threads);
     Result r = run(images, model, out, trainSteps, batch, maxWaitMs, provider);
     System.out.println();
     System.out.println("IBQ stream demo");
@@ -129,6 +140,19 @@ public final class DemoCommand implements Callable<Integer> {
       ExportCommand.run(trained.get(), null, 0, exported, null, TokenizerExporter.DEFAULT_CHUNK, 0);
       return new Tokenizer(exported, "exported from your newest train-tokenizer checkpoint " + trained.get());
     }
+    if (trainSteps <= 0) {
+      Path committed = projectRoot().resolve(COMMITTED_TOKENIZER);
+      if (!Files.exists(committed.resolve("encoder.onnx"))) {
+        throw new IllegalStateException(
+            "No tokenizer found: none given with --model, none under " + exported + " or runs/tokenizer, and the committed one ("
+                + committed + ") is missing. Train one with --train-steps N or './ibq train-tokenizer --preset fmnist-cpu'.");
+      }
+      return new Tokenizer(
+          committed,
+          "the small tokenizer the project trained and committed (" + COMMITTED_TOKENIZER
+              + ": fmnist geometry, 120 steps, so reconstructions are blurry); './ibq train-tokenizer --preset fmnist-cpu'"
+              + " trains a better one, which the demo then uses, and --train-steps N trains one now");
+    }
     System.err.println(
         "[demo] no tokenizer found: training the fmnist-cpu preset for " + trainSteps
             + " steps (a short run; './ibq train-tokenizer --preset fmnist-cpu' trains the full recipe)");
@@ -139,6 +163,15 @@ public final class DemoCommand implements Callable<Integer> {
         exported,
         String.format(Locale.ROOT, "trained now: fmnist-cpu, %d steps (%.0f images/s), exported to %s",
             trainedRun.finalStep(), trainedRun.imagesPerSecond(), exported));
+  }
+
+  /** The project's small trained tokenizer, also used by the stream job's tests (its README says how it was made). */
+  static final String COMMITTED_TOKENIZER = "streaming-job/src/test/resources/tokenizer";
+
+  /** The repository root: {@code IBQ_HOME} as set by the launcher, else the working directory. */
+  static Path projectRoot() {
+    String home = System.getenv("IBQ_HOME");
+    return home == null || home.isBlank() ? Path.of("") : Path.of(home);
   }
 
   private static Optional<Path> newestCheckpoint(Path runs) throws IOException {
@@ -206,6 +239,6 @@ public final class DemoCommand implements Callable<Integer> {
     s.put("used_codes", r.usedCodes());
     s.put("perplexity", r.perplexity());
     s.put("picture", picture.toString());
-    Files.writeString(file, new GsonBuilder().setPrettyPrinting().create().toJson(s));
+    Files.writeString(file, new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(s));
   }
 }

@@ -45,6 +45,7 @@ import picocli.CommandLine.Command;
       CancelCommand.class,
       SavepointCommand.class,
       BenchExportCommand.class,
+      BenchmarkArCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class IbqCli {

@@ -1,6 +1,7 @@
 package dev.ibq.training.export;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
+import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.stream.onnx.TokenizerMetadata;
 import dev.ibq.training.tokenizer.IbqTokenizerModel;
 import dev.ibq.training.tokenizer.TokenizerArchitecture;
@@ -46,6 +47,13 @@ public final class TokenizerExporter {
 
   /** Exports the given weights to {@code dir/encoder.onnx} and {@code dir/decoder.onnx}. */
   static Exported export(TokenizerArchitecture arch, NamedWeights weights, Description desc, Path dir) throws IOException {
+    PreprocessingSpec spec = PreprocessingSpec.parse(desc.preprocessing());
+    if (spec.channels() != arch.inChannels() || spec.height() != arch.resolution() || spec.width() != arch.resolution()) {
+      throw new IllegalArgumentException(
+          "The preprocessing spec " + spec + " produces " + spec.channels() + "x" + spec.height() + "x" + spec.width()
+              + " tensors, but the tokenizer takes " + arch.inChannels() + "x" + arch.resolution() + "x"
+              + arch.resolution() + " images.");
+    }
     TokenizerGraphs graphs = new TokenizerGraphs(arch, weights);
     OnnxGraph encoder = graphs.encoder(desc.quantizerChunk());
     OnnxGraph decoder = graphs.decoder();

@@ -115,6 +115,21 @@ class ArTrainerTest {
     }
   }
 
+  @Test
+  void zeroGradientsClearsEvenNonFiniteGradients() {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      NDArray w = manager.create(new float[] {1f, 2f, 3f});
+      w.setRequiresGradient(true);
+      try (ai.djl.training.GradientCollector c = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+        c.backward(w.mul(Float.NaN).sum()); // every gradient element is NaN
+      }
+      java.util.Map<String, NDArray> params = java.util.Map.of("w", w);
+      assertThat(Double.isNaN(AdamW.clipGradients(params, 1.0))).isTrue();
+      AdamW.zeroGradients(params);
+      assertThat(w.getGradient().toFloatArray()).containsExactly(0f, 0f, 0f);
+    }
+  }
+
   private static float[] logits(Transformer model, NDManager manager) {
     return model
         .forward(manager.create(new long[] {1, 2, 3, 4, 5}, new Shape(1, 5)), manager.create(new long[] {2}), false)

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * End to end on real token records: real Fashion-MNIST images tokenized by the committed ONNX tokenizer, written
- * to an Avro container file, trained on for two batches through {@code ./ibq train-ar}, then sampled and decoded
+ * End to end on real token records: real Fashion-MNIST images tokenized by the committed ONNX tokenizer with
+ * {@code ./ibq encode} into an Avro container file, trained on for two batches through {@code ./ibq train-ar}, then sampled and decoded
  * through {@code ./ibq generate} with the tokenizer's decoder.
  */
 class RealTokensTest {
@@ -32,11 +32,28 @@ class RealTokensTest {
 
   @BeforeAll
   static void encode() {
-    List<TokenRecord> records = CommittedTokenizer.encodeTrainImages(48, dir);
+    // the user's path: ./ibq encode writes the Avro container file of TokenRecords
+    Path encoder = CommittedTokenizer.file("encoder.onnx", dir);
     tokens = dir.resolve("tokens.avro");
-    TokenRecordFiles.write(tokens, records);
-    tokenizerId = records.get(0).getTokenizerId();
+    int code =
+        IbqCli.execute(
+            "encode", "--model", encoder.toString(), "--idx", "train", "--limit", "48", "--provider", "CPU", "--out",
+            tokens.toString());
+    assertThat(code).isZero();
+    List<TokenRecord> direct = CommittedTokenizer.encodeTrainImages(48, dir);
+    tokenizerId = direct.get(0).getTokenizerId();
     decoder = CommittedTokenizer.file("decoder.onnx", dir);
+  }
+
+  @Test
+  void encodeOutputEqualsTheBenchmarkEncoderPath() {
+    TokenDataset viaCli = TokenRecordFiles.read(tokens);
+    Path file = dir.resolve("direct.avro");
+    TokenRecordFiles.write(file, CommittedTokenizer.encodeTrainImages(48, dir));
+    TokenDataset direct = TokenRecordFiles.read(file);
+    assertThat(viaCli.tokenizerId()).isEqualTo(tokenizerId);
+    assertThat(viaCli.tokens()).isDeepEqualTo(direct.tokens());
+    assertThat(viaCli.labels()).containsExactly(direct.labels());
   }
 
   @Test

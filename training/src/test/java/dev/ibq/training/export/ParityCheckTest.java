@@ -23,6 +23,12 @@ import org.junit.jupiter.api.io.TempDir;
 class ParityCheckTest {
   static final OnnxTokenizer.Options CPU = new OnnxTokenizer.Options(ExecutionProvider.CPU, 2, 1);
 
+  @org.junit.jupiter.api.BeforeAll
+  static void oneLibtorchThread() {
+    // Effective when this class starts the engine: OpenMP spin-waiting on a busy shared machine is very slow.
+    System.setProperty("ai.djl.pytorch.num_threads", "1");
+  }
+
   static TokenizerExporter.Description description(PreprocessingSpec spec, int chunk) {
     return new TokenizerExporter.Description("parity-test", spec.toCanonicalString(), "{}", chunk);
   }

@@ -7,6 +7,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import java.nio.FloatBuffer;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -115,5 +116,41 @@ class QuantizerGraphTest {
     for (int chunk : new int[] {1, 2, 3}) {
       assertThat(onnxIndex(z, 1, c, 3, d, chunk, true)).as("chunk %d", chunk).containsExactly(0L);
     }
+  }
+
+  @Test
+  void eachChunksMatMulWaitsForThePreviousChunkSoOnlyOneChunksLogitsAreAlive() {
+    int k = 256;
+    int d = 4;
+    OnnxGraph g = new OnnxGraph("q");
+    g.input("z", TensorProto.DataType.FLOAT, -1, d);
+    new QuantizerGraph(g, new float[k * d], k, d, 64, false).argmaxFlat("z");
+    var nodes = g.model("q", Map.of()).getGraph().getNodeList();
+    Map<String, ai.onnx.proto.OnnxMl.NodeProto> producer = new java.util.HashMap<>();
+    nodes.forEach(n -> n.getOutputList().forEach(o -> producer.put(o, n)));
+    List<ai.onnx.proto.OnnxMl.NodeProto> matmuls = nodes.stream().filter(n -> n.getOpType().equals("MatMul")).toList();
+    assertThat(matmuls).hasSize(4);
+    for (int c = 1; c < matmuls.size(); c++) {
+      // The previous chunk's logits must be an ancestor of this chunk's MatMul input.
+      String previousLogits = matmuls.get(c - 1).getOutput(0);
+      assertThat(ancestors(matmuls.get(c).getInput(0), producer)).as("chunk %d", c).contains(previousLogits);
+    }
+  }
+
+  private static java.util.Set<String> ancestors(String value, Map<String, ai.onnx.proto.OnnxMl.NodeProto> producer) {
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    java.util.Deque<String> todo = new java.util.ArrayDeque<>(List.of(value));
+    while (!todo.isEmpty()) {
+      var node = producer.get(todo.pop());
+      if (node == null) {
+        continue;
+      }
+      for (String in : node.getInputList()) {
+        if (seen.add(in)) {
+          todo.push(in);
+        }
+      }
+    }
+    return seen;
   }
 }

@@ -2,6 +2,9 @@ package dev.ibq.training.export;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ibq.image.Interpolation;
+import dev.ibq.image.PreprocessingSpec;
+import dev.ibq.image.ResizePolicy;
 import dev.ibq.stream.onnx.ExecutionProvider;
 import dev.ibq.stream.onnx.OnnxDecoder;
 import dev.ibq.stream.onnx.OnnxTokenizer;
@@ -21,8 +24,10 @@ class RandomExportTest {
 
   @Test
   void chunkedAndUnchunkedEncodersAgreeAndDecoderRuns(@TempDir Path dir) throws Exception {
-    TokenizerExporter.Description one = new TokenizerExporter.Description("tiny", "pp", "{}", 64);
-    TokenizerExporter.Description chunked = new TokenizerExporter.Description("tiny", "pp", "{}", 10);
+    String spec =
+        new PreprocessingSpec(16, 16, 1, ResizePolicy.PAD_CENTER, Interpolation.BILINEAR, 0).toCanonicalString();
+    TokenizerExporter.Description one = new TokenizerExporter.Description("tiny", spec, "{}", 64);
+    TokenizerExporter.Description chunked = new TokenizerExporter.Description("tiny", spec, "{}", 10);
     TokenizerExporter.Exported a = TokenizerExporter.export(TINY, NamedWeights.random(1), one, dir.resolve("a"));
     TokenizerExporter.Exported b = TokenizerExporter.export(TINY, NamedWeights.random(1), chunked, dir.resolve("b"));
     assertThat(a.tokenizerId()).isEqualTo(b.tokenizerId()).hasSize(64);

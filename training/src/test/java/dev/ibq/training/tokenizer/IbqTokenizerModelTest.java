@@ -194,4 +194,18 @@ class IbqTokenizerModelTest {
       assertThat(((ai.djl.ndarray.BaseNDManager) manager).getManagedArrays()).as(type.name()).hasSize(before);
     }
   }
+
+  @Test
+  void cpuPresetAtInitialisationGivesEveryCodeAGradientAtD256() {
+    // The all-code gradient can vanish when the softmax saturates at large D (IBQ.md, known risk); at
+    // initialisation of the CPU preset (D = 256, K = 1024) it must still reach every code.
+    IbqTokenizerModel model = IbqTokenizerModel.create(TokenizerArchitecture.fashionMnistCpu(), manager);
+    NDArray images = manager.randomUniform(-1, 1, new Shape(4, 1, 32, 32));
+    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      TokenizerOutput out = model.forward(images, true);
+      collector.backward(TokenizerLosses.l1(out.reconstruction(), images).add(out.quantizer().quantizationLoss()));
+    }
+    NDArray rowGradients = model.quantizer().embedding().getGradient().abs().sum(new int[] {1}); // (K)
+    assertThat(rowGradients.gt(0).sum().getLong()).isEqualTo(1024L);
+  }
 }
