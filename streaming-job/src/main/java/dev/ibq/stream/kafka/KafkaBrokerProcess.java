@@ -360,11 +360,21 @@ public final class KafkaBrokerProcess implements AutoCloseable {
   }
 
   /** A Kafka cluster id: 16 random bytes, URL-safe base64 without padding (22 characters). */
-  private static String randomClusterId() {
-    UUID u = UUID.randomUUID();
-    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
-    b.putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
-    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+  /**
+   * A random cluster id in Kafka's form (URL-safe base64 of 16 random bytes). NOTE: an id that starts
+   * with '-' is drawn again: the storage tool's argument parser would read it as an option and fail
+   * ("argument --cluster-id/-t: expected one argument"), which made about one broker start in 64 fail.
+   */
+  static String randomClusterId() {
+    while (true) {
+      UUID u = UUID.randomUUID();
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
+      b.putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
+      String id = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+      if (!id.startsWith("-")) {
+        return id;
+      }
+    }
   }
 
   static int freePort() throws IOException {
