@@ -15,7 +15,7 @@
  * <p>Commands: {@code ./ibq train-ar --tokens tokens.avro --out runs/ar} ({@link
  * dev.ibq.training.autoregressive.ArTrainer}), {@code ./ibq generate --checkpoint runs/ar/ar-checkpoint.ar --decoder
  * decoder.onnx --out grid.png} ({@link dev.ibq.training.autoregressive.ArGenerator}, {@link
- * dev.ibq.training.autoregressive.ArSampler}), {@code ./ibq train-classifier} and {@code ./ibq benchmark-ar}
+ * dev.ibq.training.autoregressive.ArSampler}), {@code ./ibq train-classifier} and {@code ./ibq bench-ar}
  * (class accuracy and domain FID, {@link dev.ibq.training.autoregressive.eval}).
  */
 package dev.ibq.training.autoregressive;

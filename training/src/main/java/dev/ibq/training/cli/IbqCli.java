@@ -34,18 +34,18 @@ import picocli.CommandLine.Command;
       EncodeCommand.class,
       DecodeCommand.class,
       InspectCommand.class,
+      BenchExportCommand.class,
       StreamCommand.class,
       ProduceCommand.class,
       ConsumeCommand.class,
       TrainArCommand.class,
       GenerateCommand.class,
       TrainClassifierCommand.class,
+      BenchArCommand.class,
       ClusterCommand.class,
       SubmitCommand.class,
       CancelCommand.class,
       SavepointCommand.class,
-      BenchExportCommand.class,
-      BenchmarkArCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class IbqCli {

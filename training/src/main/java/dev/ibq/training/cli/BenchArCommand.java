@@ -7,15 +7,15 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code ./ibq benchmark-ar}: the AR benchmark; figures go to a JSON and a Markdown results file. */
+/** {@code ./ibq bench-ar}: the AR benchmark; figures go to a JSON and a Markdown results file. */
 @Command(
-    name = "benchmark-ar",
+    name = "bench-ar",
     mixinStandardHelpOptions = true,
     description = {
       "Benchmark the AR model on a tokenizer's Fashion-MNIST tokens: validation bits/token, class accuracy and",
       "domain FID of samples without and with guidance, sampling tokens/s with and without the KV cache."
     })
-public final class BenchmarkArCommand implements Callable<Integer> {
+public final class BenchArCommand implements Callable<Integer> {
 
   @Option(names = "--encoder", required = true, description = "encoder.onnx of the tokenizer.")
   Path encoder;
@@ -70,7 +70,7 @@ public final class BenchmarkArCommand implements Callable<Integer> {
   public Map<String, Object> run() {
     String command =
         String.format(
-            "./ibq benchmark-ar --encoder %s --decoder %s --preset %s --train-images %d --test-images %d --steps %d"
+            "./ibq bench-ar --encoder %s --decoder %s --preset %s --train-images %d --test-images %d --steps %d"
                 + " --batch-size %d --cfg %s --per-class %d%s --classifier-epochs %d --speed-rows %d",
             encoder, decoder, preset, trainImages, testImages, steps, batchSize, cfg, perClass,
             classifier == null ? "" : " --classifier " + classifier, classifierEpochs, speedRows);
