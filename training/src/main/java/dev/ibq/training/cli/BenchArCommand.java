@@ -1,7 +1,10 @@
 package dev.ibq.training.cli;
 
 import dev.ibq.training.autoregressive.ArBenchmark;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -12,15 +15,26 @@ import picocli.CommandLine.Option;
     name = "bench-ar",
     mixinStandardHelpOptions = true,
     description = {
-      "Benchmark the AR model on a tokenizer's Fashion-MNIST tokens: validation bits/token, class accuracy and",
-      "domain FID of samples without and with guidance, sampling tokens/s with and without the KV cache."
+      "Benchmark the AR model on the Fashion-MNIST tokens of one or more tokenizers (same AR preset, steps and",
+      "seed for each): validation bits/token, class accuracy and domain FID of samples without and with guidance",
+      "(next to the real images and the tokenizer's reconstructions), sampling tokens/s with and without the KV",
+      "cache, and a PNG grid of guided samples per tokenizer."
     })
 public final class BenchArCommand implements Callable<Integer> {
 
-  @Option(names = "--encoder", required = true, description = "encoder.onnx of the tokenizer.")
+  @Option(
+      names = "--tokenizer",
+      paramLabel = "NAME=DIR",
+      description = {
+        "A tokenizer to benchmark: a short name and an export folder holding encoder.onnx and decoder.onnx.",
+        "Repeat it to compare tokenizers (e.g. ibq=... vq=...) with the same AR settings and seed."
+      })
+  List<String> tokenizers = new ArrayList<>();
+
+  @Option(names = "--encoder", description = "encoder.onnx of a single tokenizer (instead of --tokenizer).")
   Path encoder;
 
-  @Option(names = "--decoder", required = true, description = "decoder.onnx of the same tokenizer.")
+  @Option(names = "--decoder", description = "decoder.onnx of that tokenizer (with --encoder).")
   Path decoder;
 
   @Option(names = "--preset", defaultValue = "fmnist-cpu", description = "AR preset (default ${DEFAULT-VALUE}).")
@@ -68,15 +82,52 @@ public final class BenchArCommand implements Callable<Integer> {
   }
 
   public Map<String, Object> run() {
+    List<ArBenchmark.Tokenizer> list = tokenizerList();
+    StringBuilder which = new StringBuilder();
+    if (tokenizers.isEmpty()) {
+      which.append(" --encoder ").append(encoder).append(" --decoder ").append(decoder);
+    } else {
+      tokenizers.forEach(t -> which.append(" --tokenizer ").append(t));
+    }
     String command =
         String.format(
-            "./ibq bench-ar --encoder %s --decoder %s --preset %s --train-images %d --test-images %d --steps %d"
-                + " --batch-size %d --cfg %s --per-class %d%s --classifier-epochs %d --speed-rows %d",
-            encoder, decoder, preset, trainImages, testImages, steps, batchSize, cfg, perClass,
-            classifier == null ? "" : " --classifier " + classifier, classifierEpochs, speedRows);
+            "./ibq bench-ar%s --preset %s --train-images %d --test-images %d --steps %d"
+                + " --batch-size %d --cfg %s --per-class %d%s --classifier-epochs %d --speed-rows %d --results %s",
+            which, preset, trainImages, testImages, steps, batchSize, cfg, perClass,
+            classifier == null ? "" : " --classifier " + classifier, classifierEpochs, speedRows, results);
     return ArBenchmark.run(
         new ArBenchmark.Options(
-            encoder, decoder, preset, trainImages, testImages, steps, batchSize, cfg, perClass, classifier,
+            list, preset, trainImages, testImages, steps, batchSize, cfg, perClass, classifier,
             classifierEpochs, speedRows, workDir, results, command));
+  }
+
+  private List<ArBenchmark.Tokenizer> tokenizerList() {
+    if (tokenizers.isEmpty() == (encoder == null)) {
+      throw new IllegalArgumentException(
+          "Give either --tokenizer NAME=DIR (repeatable) or --encoder and --decoder, not both and not neither.");
+    }
+    List<ArBenchmark.Tokenizer> list = new ArrayList<>();
+    if (encoder != null) {
+      if (decoder == null) {
+        throw new IllegalArgumentException("--encoder needs --decoder (the decoder.onnx of the same tokenizer).");
+      }
+      list.add(new ArBenchmark.Tokenizer("tokenizer", encoder, decoder));
+      return list;
+    }
+    for (String spec : tokenizers) {
+      int eq = spec.indexOf('=');
+      if (eq <= 0 || eq == spec.length() - 1) {
+        throw new IllegalArgumentException("--tokenizer takes NAME=DIR (e.g. ibq=runs/export/ibq); got '" + spec + "'.");
+      }
+      Path dir = Path.of(spec.substring(eq + 1));
+      Path enc = dir.resolve("encoder.onnx");
+      Path dec = dir.resolve("decoder.onnx");
+      if (!Files.isRegularFile(enc) || !Files.isRegularFile(dec)) {
+        throw new IllegalArgumentException(
+            "--tokenizer " + spec + ": " + dir + " must hold encoder.onnx and decoder.onnx (made by ./ibq export).");
+      }
+      list.add(new ArBenchmark.Tokenizer(spec.substring(0, eq), enc, dec));
+    }
+    return list;
   }
 }

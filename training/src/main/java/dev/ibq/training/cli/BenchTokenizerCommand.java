@@ -1,6 +1,6 @@
 package dev.ibq.training.cli;
 
-import dev.ibq.training.tokenizer.QuantizerType;
+import dev.ibq.training.tokenizer.train.QuantizerVariant;
 import dev.ibq.training.tokenizer.train.TrainingOptions;
 import dev.ibq.training.tokenizer.train.UtilizationBenchmark;
 import java.nio.file.Path;
@@ -36,8 +36,10 @@ public final class BenchTokenizerCommand implements Callable<Integer> {
   @Option(names = "--codebook-sizes", split = ",", defaultValue = "1024,4096,16384", paramLabel = "K,...", description = "Codebook sizes (default: ${DEFAULT-VALUE}).")
   List<Integer> codebookSizes;
 
-  @Option(names = "--quantizers", split = ",", defaultValue = "IBQ,VQ", paramLabel = "Q,...", description = "Quantizers (default: ${DEFAULT-VALUE}).")
-  List<QuantizerType> quantizers;
+  @Option(names = "--quantizers", split = ",", defaultValue = "IBQ,VQ", paramLabel = "Q,...",
+      description = "Quantizer variants: IBQ, VQ (the paper's) or a named remedy (IBQ-CB10, IBQ-CB100: codebook lr x10 /"
+          + " x100) (default: ${DEFAULT-VALUE}).")
+  List<String> quantizers;
 
   @Option(names = "--eval-images", defaultValue = "0", paramLabel = "N", description = "Test images per evaluation (default: all 10000).")
   int evalImages;
@@ -72,7 +74,8 @@ public final class BenchTokenizerCommand implements Callable<Integer> {
     overrides.add("eval_images=" + evalImages);
     overrides.addAll(sets);
     UtilizationBenchmark.Plan plan = new UtilizationBenchmark.Plan(
-        preset, overrides, quantizers, codebookSizes, runsDir, results, "./ibq " + arguments);
+        preset, overrides, quantizers.stream().map(QuantizerVariant::get).toList(), codebookSizes, runsDir, results,
+        "./ibq " + arguments);
     return UtilizationBenchmark.run(plan, TrainingOptions.defaults().withDevice(device).withProgressBar(true));
   }
 }

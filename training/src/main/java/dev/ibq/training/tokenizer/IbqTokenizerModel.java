@@ -43,6 +43,9 @@ import ai.djl.ndarray.types.Shape;
  */
 public final class IbqTokenizerModel extends TokenizerModule {
 
+  /** The key of the codebook C (K, D) in {@link #parameters()} and the state dict. */
+  public static final String CODEBOOK_KEY = "quantize.embedding.weight";
+
   private final TokenizerArchitecture architecture;
   private final Encoder encoder;
   private final Conv2dLayer quantConv;

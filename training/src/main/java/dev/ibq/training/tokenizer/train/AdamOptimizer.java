@@ -23,6 +23,7 @@ public final class AdamOptimizer implements AutoCloseable {
   private final NDManager stateManager;
   private final LinkedHashMap<String, NDArray> firstMoments = new LinkedHashMap<>();
   private final LinkedHashMap<String, NDArray> secondMoments = new LinkedHashMap<>();
+  private final Map<String, Double> learningRateScales;
   private long updates;
 
   /**
@@ -30,6 +31,21 @@ public final class AdamOptimizer implements AutoCloseable {
    * @param manager a manager on the parameters' device; the moments live on a sub-manager of it
    */
   public AdamOptimizer(OptimizerSettings settings, Map<String, NDArray> parameters, NDManager manager) {
+    this(settings, parameters, manager, Map.of());
+  }
+
+  /**
+   * @param learningRateScales per-parameter multipliers of the learning rate, by key (absent = 1); every key
+   *     must name a parameter of the group
+   */
+  public AdamOptimizer(
+      OptimizerSettings settings, Map<String, NDArray> parameters, NDManager manager, Map<String, Double> learningRateScales) {
+    for (String key : learningRateScales.keySet()) {
+      if (!parameters.containsKey(key)) {
+        throw new IllegalArgumentException("A learning-rate scale names '" + key + "', which is not a parameter of this group.");
+      }
+    }
+    this.learningRateScales = Map.copyOf(learningRateScales);
     this.settings = settings;
     this.stateManager = manager.newSubManager();
     for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
@@ -69,7 +85,8 @@ public final class AdamOptimizer implements AutoCloseable {
         m.muli(b1).addi(onto(scratch, g.mul(1 - b1)));
         v.muli(b2).addi(onto(scratch, g.square()).muli(1 - b2));
         NDArray denominator = onto(scratch, v.sqrt()).divi(rootCorrection2).addi(settings.epsilon());
-        p.subi(onto(scratch, m.div(denominator)).muli(stepSize));
+        double scale = learningRateScales.getOrDefault(e.getKey(), 1.0);
+        p.subi(onto(scratch, m.div(denominator)).muli(stepSize * scale));
         grad.subi(grad);
       }
     }

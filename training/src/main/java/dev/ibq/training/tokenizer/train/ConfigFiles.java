@@ -56,9 +56,29 @@ public final class ConfigFiles {
     }
   }
 
-  /** Reads a complete stored config; every key must be present. */
+  /**
+   * Reads a complete stored config; every key must be present, except keys added after the file was written,
+   * which take the value every run had before they existed (see {@link #migrate}).
+   */
   public static TokenizerTrainingConfig readComplete(Path file) {
-    return RecordTree.fromTree(TokenizerTrainingConfig.class, readTree(file), file.toString());
+    return RecordTree.fromTree(TokenizerTrainingConfig.class, migrate(readTree(file)), file.toString());
+  }
+
+  /**
+   * Fills in keys introduced after a stored config was written with the value that reproduces the run that
+   * wrote it: {@code optimizer.codebook_lr_scale} = 1 (before the key existed the codebook always trained at
+   * the common learning rate).
+   */
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> migrate(Map<String, Object> tree) {
+    if (tree.get("optimizer") instanceof Map<?, ?> optimizer && !optimizer.containsKey("codebook_lr_scale")) {
+      Map<String, Object> upgraded = new LinkedHashMap<>((Map<String, Object>) optimizer);
+      upgraded.put("codebook_lr_scale", 1.0);
+      Map<String, Object> out = new LinkedHashMap<>(tree);
+      out.put("optimizer", upgraded);
+      return out;
+    }
+    return tree;
   }
 
   /** The config as YAML text (every key, block style). */

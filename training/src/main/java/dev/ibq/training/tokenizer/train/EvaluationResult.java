@@ -16,6 +16,11 @@ import java.nio.file.Path;
  * @param qualityRegion where PSNR and SSIM are measured, e.g. "central 28x28 (padding excluded)"
  * @param meanMaxProbability mean over positions of max_k softmax(z . c_k) (IBQ's p); near 1 means the
  *     softmax has saturated to one-hot and the all-code gradient vanishes; NaN for VQ
+ * @param latentEffectiveDimension participation ratio of the covariance of the encoder latents z over the test
+ *     positions (see {@link LatentGeometry}); between 1 and D
+ * @param gaussianReachableCodes codes the quantizer selects at least once on {@code reachabilitySamples} draws from
+ *     a Gaussian with z's mean and covariance: the utilization this codebook allows for latents of that shape
+ * @param reachabilitySamples the number of those draws
  * @param step the training step of the weights
  * @param seconds wall time of the evaluation
  * @param grid the reconstruction grid PNG, or null
@@ -31,6 +36,9 @@ public record EvaluationResult(
     double ssim,
     String qualityRegion,
     double meanMaxProbability,
+    double latentEffectiveDimension,
+    int gaussianReachableCodes,
+    int reachabilitySamples,
     long step,
     double seconds,
     Path grid) {}

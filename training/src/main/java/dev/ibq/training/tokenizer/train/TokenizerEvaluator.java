@@ -32,6 +32,9 @@ public final class TokenizerEvaluator {
   /** Images per forward pass; bounds the (N, K) logits (64 x 64 tokens x K 16384 floats = 256 MiB). */
   static final int EVAL_BATCH = 64;
 
+  /** Gaussian draws for {@link LatentGeometry#gaussianReachableCodes} (capped by the test tokens evaluated). */
+  static final int REACHABILITY_SAMPLES = 131_072;
+
   private TokenizerEvaluator() {}
 
   /**
@@ -55,6 +58,7 @@ public final class TokenizerEvaluator {
         ? "whole " + height + "x" + width + " image"
         : "central " + cropH + "x" + cropW + " (padding excluded)";
     CodeUsage usage = new CodeUsage(arch.codebookSize());
+    LatentGeometry geometry = new LatentGeometry(arch.codeDim());
     double psnrSum = 0;
     double ssimSum = 0;
     double maxProbSum = 0;
@@ -71,8 +75,9 @@ public final class TokenizerEvaluator {
         NDArray z = model.encodeLatents(images, false); // (b, D, h, w)
         NDArray indices = model.quantizer().indices(z); // (b, h, w), as encodeIndices
         usage.add(indices.toType(DataType.INT64, false).toLongArray());
+        NDArray flat = z.transpose(0, 2, 3, 1).reshape(-1, arch.codeDim()); // (b*h*w, D)
+        geometry.add(flat);
         if (arch.quantizer() == QuantizerType.IBQ) {
-          NDArray flat = z.transpose(0, 2, 3, 1).reshape(-1, arch.codeDim()); // (b*h*w, D)
           NDArray codebookT = model.quantizer().embedding().transpose(); // (D, K)
           codebookT.attach(scope);
           NDArray logits = flat.matMul(codebookT); // (b*h*w, K)
@@ -96,6 +101,8 @@ public final class TokenizerEvaluator {
         }
       }
     }
+    int reachSamples = (int) Math.min(usage.total(), REACHABILITY_SAMPLES);
+    int reachable = geometry.gaussianReachableCodes(model.quantizer(), reachSamples, 0L, parent);
     double seconds = (System.nanoTime() - started) / 1e9;
     double psnr = psnrSum / n;
     double ssim = ssimSum / n;
@@ -107,7 +114,8 @@ public final class TokenizerEvaluator {
     }
     return new EvaluationResult(
         n, usage.total(), usage.codebookSize(), usage.usedCodes(), usage.utilization(), usage.perplexity(), psnr, ssim, region,
-        maxProbCount == 0 ? Double.NaN : maxProbSum / maxProbCount, step, seconds, shown > 0 ? gridPng : null);
+        maxProbCount == 0 ? Double.NaN : maxProbSum / maxProbCount, geometry.effectiveDimension(), reachable, reachSamples,
+        step, seconds, shown > 0 ? gridPng : null);
   }
 
   private static float[] unit(float[] values, int offset, int size) {
@@ -134,6 +142,9 @@ public final class TokenizerEvaluator {
     m.put("ssim", r.ssim());
     m.put("quality_region", r.qualityRegion());
     m.put("mean_max_probability", Double.isNaN(r.meanMaxProbability()) ? null : r.meanMaxProbability());
+    m.put("latent_effective_dimension", r.latentEffectiveDimension());
+    m.put("gaussian_reachable_codes", r.gaussianReachableCodes());
+    m.put("reachability_samples", r.reachabilitySamples());
     m.put("seconds", r.seconds());
     m.put("grid", r.grid() == null ? null : r.grid().toString());
     return m;
@@ -152,9 +163,11 @@ public final class TokenizerEvaluator {
   public static String summary(EvaluationResult r) {
     return String.format(
         Locale.ROOT,
-        "test images %d, step %d: utilization %.2f%% (%d/%d codes), perplexity %.1f, PSNR %.2f dB, SSIM %.4f [%s]%s",
+        "test images %d, step %d: utilization %.2f%% (%d/%d codes), perplexity %.1f, PSNR %.2f dB, SSIM %.4f [%s];"
+            + " latents: effective dimension %.1f, Gaussian-reachable codes %d/%d%s",
         r.images(), r.step(), 100 * r.utilization(), r.usedCodes(), r.codebookSize(), r.perplexity(), r.psnr(), r.ssim(),
-        r.qualityRegion(),
+        r.qualityRegion(), r.latentEffectiveDimension(), r.gaussianReachableCodes(),
+        r.codebookSize(),
         Double.isNaN(r.meanMaxProbability()) ? "" : String.format(Locale.ROOT, ", mean max p %.3f", r.meanMaxProbability()));
   }
 }

@@ -30,20 +30,21 @@ public final class UtilizationBenchmark {
    *
    * @param preset the preset every run starts from
    * @param overrides {@code key=value} overrides applied to every run (before quantizer and K)
-   * @param quantizers the quantizers to compare
+   * @param quantizers the quantizer variants to compare ({@link QuantizerVariant})
    * @param codebookSizes the K values
    * @param runsDir where the run directories go
    * @param resultsStem results are written to {@code resultsStem + ".md"} and {@code ".json"}
    * @param command the command line that reproduces it (written into the results)
    */
   public record Plan(
-      String preset, List<String> overrides, List<QuantizerType> quantizers, List<Integer> codebookSizes, Path runsDir,
+      String preset, List<String> overrides, List<QuantizerVariant> quantizers, List<Integer> codebookSizes, Path runsDir,
       Path resultsStem, String command) {}
 
   /** One row of the table. */
   public record Row(
-      QuantizerType quantizer, int codebookSize, int codeDim, int steps, int batchSize, EvaluationResult evaluation,
-      double trainImagesPerSecond, double secondsPerStep, double trainWindowUtilization, Path runDir) {}
+      QuantizerVariant quantizer, int codebookSize, int codeDim, int steps, int batchSize, EvaluationResult evaluation,
+      double trainImagesPerSecond, double secondsPerStep, double trainWindowUtilization, double codebookDrift,
+      Path runDir) {}
 
   /** All rows, and where they were written. */
   public record Result(List<Row> rows, Path markdown, Path json) {}
@@ -54,29 +55,29 @@ public final class UtilizationBenchmark {
     List<Row> rows = new ArrayList<>();
     String started = Instant.now().toString();
     for (int k : plan.codebookSizes()) {
-      for (QuantizerType quantizer : plan.quantizers()) {
+      for (QuantizerVariant quantizer : plan.quantizers()) {
         TokenizerTrainingConfig config = configFor(plan, quantizer, k);
-        Path runDir = plan.runsDir().resolve(String.format(Locale.ROOT, "%s-K%d", quantizer.name().toLowerCase(), k));
-        LOG.info("Benchmark run {} K={} ({} steps) -> {}", quantizer, k, config.steps(), runDir);
+        Path runDir = plan.runsDir().resolve(String.format(Locale.ROOT, "%s-K%d", quantizer.name().toLowerCase(Locale.ROOT), k));
+        LOG.info("Benchmark run {} K={} ({} steps) -> {}", quantizer.name(), k, config.steps(), runDir);
         TrainingResult result = TokenizerTrainer.run(config, runDir, options.withEvaluate(true));
         rows.add(new Row(
             quantizer, k, config.architecture().codeDim(), config.steps(), config.batchSize(), result.evaluation(),
-            result.imagesPerSecond(), result.secondsPerStep(), result.lastMetrics().getOrDefault("utilization", Double.NaN), runDir));
+            result.imagesPerSecond(), result.secondsPerStep(), result.lastMetrics().getOrDefault("utilization", Double.NaN),
+            result.lastMetrics().getOrDefault("codebook_drift", Double.NaN), runDir));
         write(plan, rows, started);
       }
     }
     return new Result(rows, md(plan), json(plan));
   }
 
-  /** The config of one run: the preset, the common overrides, then the quantizer and K. */
-  public static TokenizerTrainingConfig configFor(Plan plan, QuantizerType quantizer, int k) {
+  /** The config of one run: the preset, the common overrides, then the variant's quantizer, overrides and K. */
+  public static TokenizerTrainingConfig configFor(Plan plan, QuantizerVariant variant, int k) {
+    QuantizerType quantizer = variant.quantizer();
     String base = quantizer == QuantizerType.VQ && plan.preset().equals("fmnist-cpu") ? "fmnist-cpu-vq" : plan.preset();
     List<String> sets = new ArrayList<>(plan.overrides());
     sets.add("architecture.quantizer=" + quantizer.name());
+    sets.addAll(variant.overrides());
     sets.add("architecture.codebook_size=" + k);
-    if (quantizer == QuantizerType.VQ) {
-      sets.add("losses.entropy=0");
-    }
     return TokenizerPresets.get(base).withOverrides(Map.of(), "", sets);
   }
 
@@ -93,23 +94,35 @@ public final class UtilizationBenchmark {
     md.append("# Codebook utilization: IBQ vs VQ on Fashion-MNIST (32x32, 8x8 tokens)\n\n");
     md.append("Reproduce with:\n\n```\n").append(plan.command()).append("\n```\n\n");
     md.append("Preset `").append(plan.preset()).append("` with overrides `").append(String.join(" ", plan.overrides()))
-        .append("`; every run: same steps, seed and settings except the quantizer and K (VQ trains without the entropy loss).\n");
+        .append("`; every run: same steps, seed and settings except the quantizer variant and K. Variants: ");
+    for (QuantizerVariant v : plan.quantizers()) {
+      md.append("`").append(v.name()).append("` = ").append(v.description())
+          .append(v.overrides().isEmpty() ? "" : " (`" + String.join(" ", v.overrides()) + "`)").append("; ");
+    }
+    md.append("remedies are NOT the published method.\n");
     md.append("Test-set figures use the EMA weights through the inference path (encodeIndices -> decodeIndices); ")
         .append("PSNR/SSIM on [0,1] images");
     if (!rows.isEmpty()) {
       md.append(", ").append(rows.get(0).evaluation().qualityRegion());
     }
     md.append(". Started ").append(started).append(", written ").append(Instant.now()).append(".\n\n");
-    md.append("| quantizer | K | D | steps x batch | test images | utilization | used codes | perplexity | PSNR dB | SSIM | mean max p | train util (last window) | train img/s | s/step |\n");
-    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    md.append("| quantizer | K | D | steps x batch | test images | utilization | used codes | perplexity | PSNR dB | SSIM | mean max p"
+        + " | z eff. dim | Gaussian-reachable codes | codebook drift | train util (last window) | train img/s | s/step |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     List<Map<String, Object>> json = new ArrayList<>();
     for (Row r : rows) {
       EvaluationResult e = r.evaluation();
-      md.append(String.format(Locale.ROOT, "| %s | %d | %d | %d x %d | %d | %.2f%% | %d | %.1f | %.2f | %.4f | %s | %.2f%% | %.1f | %.2f |\n",
-          r.quantizer(), r.codebookSize(), r.codeDim(), r.steps(), r.batchSize(), e.images(), 100 * e.utilization(), e.usedCodes(),
+      md.append(String.format(Locale.ROOT,
+          "| %s | %d | %d | %d x %d | %d | %.2f%% | %d | %.1f | %.2f | %.4f | %s | %.1f | %d (%.1f%%) | %.4f | %.2f%% | %.1f | %.2f |\n",
+          r.quantizer().name(), r.codebookSize(), r.codeDim(), r.steps(), r.batchSize(), e.images(), 100 * e.utilization(), e.usedCodes(),
           e.perplexity(), e.psnr(), e.ssim(), Double.isNaN(e.meanMaxProbability()) ? "-" : String.format(Locale.ROOT, "%.3f", e.meanMaxProbability()),
-          100 * r.trainWindowUtilization(), r.trainImagesPerSecond(), r.secondsPerStep()));
+          e.latentEffectiveDimension(), e.gaussianReachableCodes(), 100.0 * e.gaussianReachableCodes() / e.codebookSize(),
+          r.codebookDrift(), 100 * r.trainWindowUtilization(), r.trainImagesPerSecond(), r.secondsPerStep()));
       Map<String, Object> m = new LinkedHashMap<>(TokenizerEvaluator.toMap(e, configFor(plan, r.quantizer(), r.codebookSize())));
+      m.put("variant", r.quantizer().name());
+      m.put("variant_overrides", r.quantizer().overrides());
+      m.put("published_method", r.quantizer().published());
+      m.put("codebook_drift", r.codebookDrift());
       m.put("steps", r.steps());
       m.put("batch_size", r.batchSize());
       m.put("train_images_per_s", r.trainImagesPerSecond());

@@ -23,7 +23,7 @@ class AdamOptimizerTest {
       NDArray p = manager.create(new float[] {1f, -2f});
       p.setRequiresGradient(true);
       Map<String, NDArray> group = new LinkedHashMap<>(Map.of("w", p));
-      OptimizerSettings s = new OptimizerSettings(0.1, 0.5, 0.9, 1e-8, 0.0);
+      OptimizerSettings s = new OptimizerSettings(0.1, 0.5, 0.9, 1e-8, 0.0, 1.0);
       AdamOptimizer adam = new AdamOptimizer(s, group, manager);
       // loss = sum(w^2 * c) with c = (3, 1): g = 2 c w
       double[] w = {1, -2};
@@ -54,6 +54,38 @@ class AdamOptimizerTest {
       assertThat(restored.updates()).isEqualTo(2);
       assertThat(restored.state().get("m.w").toFloatArray()).containsExactly(adam.state().get("m.w").toFloatArray());
       assertThat(restored.state().get("v.w").toFloatArray()).containsExactly(adam.state().get("v.w").toFloatArray());
+    }
+  }
+
+  @Test
+  void aLearningRateScaleMultipliesTheStepOfItsParameterOnly() {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      NDArray a = manager.create(new float[] {1f});
+      NDArray b = manager.create(new float[] {1f});
+      a.setRequiresGradient(true);
+      b.setRequiresGradient(true);
+      Map<String, NDArray> group = new LinkedHashMap<>();
+      group.put("a", a);
+      group.put("b", b);
+      AdamOptimizer adam =
+          new AdamOptimizer(new OptimizerSettings(0.01, 0.5, 0.9, 1e-8, 0.0, 1.0), group, manager, Map.of("b", 10.0));
+      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        gc.backward(a.add(b).sum());
+      }
+      adam.step(group);
+      // The first Adam step moves each parameter by lr * sign(g).
+      assertThat((double) a.getFloat(0)).isCloseTo(1 - 0.01, within(1e-6));
+      assertThat((double) b.getFloat(0)).isCloseTo(1 - 0.1, within(1e-6));
+    }
+  }
+
+  @Test
+  void aScaleForAnUnknownParameterIsAnError() {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Map<String, NDArray> group = Map.of("w", manager.create(new float[] {1f}));
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> new AdamOptimizer(OptimizerSettings.paper(), group, manager, Map.of("codebook", 10.0)))
+          .hasMessageContaining("'codebook'");
     }
   }
 }

@@ -111,7 +111,7 @@ class TokenizerTrainingConfigTest {
     assertThat(paper.emaDecay()).isEqualTo(0.999);
     for (String name : TokenizerPresets.names()) {
       TokenizerTrainingConfig c = TokenizerPresets.get(name);
-      assertThat(c.optimizer()).isEqualTo(new OptimizerSettings(1e-4, 0.5, 0.9, 1e-8, 0.0));
+      assertThat(c.optimizer()).isEqualTo(new OptimizerSettings(1e-4, 0.5, 0.9, 1e-8, 0.0, 1.0));
       assertThat(c.losses().adversarial()).isEqualTo(0.1);
       assertThat(c.losses().lecam()).isEqualTo(0.05);
       assertThat(c.losses().discriminatorStartStep()).isZero();
