@@ -1,6 +1,7 @@
 package dev.ibq.training.autoregressive;
 
 import ai.djl.ndarray.NDArray;
+import dev.ibq.training.tokenizer.Scalars;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
@@ -54,7 +55,7 @@ public final class Attention {
       v = kv[1];
     }
     long keyLength = k.getShape().get(2);
-    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(headDim)); // (B, H, l, P + l)
+    NDArray scores = Scalars.mul(q.matMul(k.transpose(0, 1, 3, 2)), 1.0 / Math.sqrt(headDim)); // (B, H, l, P + l)
     if (length > 1) {
       scores = scores.add(causalMask(x, length, keyLength)); // query i sees keys 0 .. (P + i)
     }

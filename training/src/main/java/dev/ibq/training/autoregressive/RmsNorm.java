@@ -21,6 +21,7 @@ public final class RmsNorm {
 
   public NDArray forward(NDArray x) {
     NDArray meanSquare = x.square().mean(new int[] {-1}, true); // (..., 1)
-    return x.mul(meanSquare.add(eps).pow(-0.5f)).mul(weight);
+    // sqrt and div instead of pow(-0.5f): a Java-number exponent is freed before backward (see Scalars)
+    return x.div(meanSquare.add(eps).sqrt()).mul(weight);
   }
 }

@@ -39,7 +39,7 @@ public final class AttnBlock extends TokenizerModule {
     NDArray query = q.forward(h).reshape(b, channels, n).transpose(0, 2, 1); // (B, N, C)
     NDArray key = k.forward(h).reshape(b, channels, n); // (B, C, N)
     NDArray value = v.forward(h).reshape(b, channels, n); // (B, C, N)
-    NDArray weights = query.batchMatMul(key).mul((float) (1.0 / Math.sqrt(channels))).softmax(2); // (B, N query, N key)
+    NDArray weights = Scalars.mul(query.batchMatMul(key), 1.0 / Math.sqrt(channels)).softmax(2); // (B, N query, N key)
     NDArray attended = value.batchMatMul(weights.transpose(0, 2, 1)).reshape(shape); // (B, C, H, W)
     return x.add(projOut.forward(attended));
   }

@@ -57,7 +57,7 @@ public final class IndexPropagationQuantizer extends TokenizerModule implements 
     NDArray zHard = CodebookOps.gatherRows(embedding, index); // (N, D)
     NDArray quantLoss = CodebookOps.mse(zQ, flat)
         .add(CodebookOps.mse(zHard.stopGradient(), flat))
-        .add(CodebookOps.mse(zHard, flat.stopGradient()).mul((float) BETA));
+        .add(Scalars.mul(CodebookOps.mse(zHard, flat.stopGradient()), BETA));
     NDArray entropy = TokenizerLosses.entropyLoss(logits, TokenizerLosses.ENTROPY_TEMPERATURE);
     NDArray counts = hard.sum(new int[] {0}); // (K)
     return new QuantizerOutput(

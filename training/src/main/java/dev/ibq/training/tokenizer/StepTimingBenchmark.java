@@ -62,9 +62,9 @@ public final class StepTimingBenchmark {
             reconstruction = out.reconstruction();
             NDArray loss = TokenizerLosses.l1(reconstruction, x)
                 .add(out.quantizer().quantizationLoss())
-                .add(out.quantizer().entropyLoss().mul((float) TokenizerLosses.ENTROPY_WEIGHT))
-                .add(TokenizerLosses.generatorAdversarialLoss(discriminator.forward(reconstruction, true))
-                    .mul((float) TokenizerLosses.GENERATOR_ADVERSARIAL_WEIGHT));
+                .add(Scalars.mul(out.quantizer().entropyLoss(), TokenizerLosses.ENTROPY_WEIGHT))
+                .add(Scalars.mul(TokenizerLosses.generatorAdversarialLoss(discriminator.forward(reconstruction, true)),
+                    TokenizerLosses.GENERATOR_ADVERSARIAL_WEIGHT));
             collector.backward(loss);
           }
           long t1 = System.nanoTime();

@@ -51,7 +51,7 @@ public final class TokenizerLosses {
    * logarithms. Minimising it makes each position confident and the batch use many codes.
    */
   public static NDArray entropyLoss(NDArray logits, double temperature) {
-    NDArray q = logits.div((float) temperature).softmax(1); // (N, K)
+    NDArray q = Scalars.div(logits, temperature).softmax(1); // (N, K)
     NDArray sampleEntropy = q.mul(q.add((float) ENTROPY_EPSILON).log()).sum(new int[] {1}).mean().neg(); // ()
     NDArray meanQ = q.mean(new int[] {0}); // (K)
     NDArray batchEntropy = meanQ.mul(meanQ.add((float) ENTROPY_EPSILON).log()).sum().neg(); // ()
@@ -62,7 +62,7 @@ public final class TokenizerLosses {
   public static NDArray hingeDiscriminatorLoss(NDArray logitsReal, NDArray logitsFake) {
     NDArray real = Activation.relu(logitsReal.neg().add(1)).mean();
     NDArray fake = Activation.relu(logitsFake.add(1)).mean();
-    return real.add(fake).mul(0.5f);
+    return Scalars.mul(real.add(fake), 0.5);
   }
 
   /**
@@ -81,7 +81,7 @@ public final class TokenizerLosses {
    */
   public static NDArray discriminatorLoss(NDArray logitsReal, NDArray logitsFake, LecamEma ema) {
     ema.update(logitsReal, logitsFake);
-    return hingeDiscriminatorLoss(logitsReal, logitsFake).add(lecamRegularizer(logitsReal, logitsFake, ema).mul((float) LECAM_WEIGHT));
+    return hingeDiscriminatorLoss(logitsReal, logitsFake).add(Scalars.mul(lecamRegularizer(logitsReal, logitsFake, ema), LECAM_WEIGHT));
   }
 
   /**

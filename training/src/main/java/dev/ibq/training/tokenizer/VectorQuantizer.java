@@ -45,7 +45,7 @@ public final class VectorQuantizer extends TokenizerModule implements Quantizer 
     NDArray zz = zd.square().sum(new int[] {1}, true); // (N, 1)
     NDArray cc = c.square().sum(new int[] {1}).reshape(1, codebookSize); // (1, K)
     NDArray cross = zd.matMul(c.transpose()); // (N, K)
-    return cross.mul(2).sub(zz).sub(cc); // (N, K) = -(zz - 2 z.c + cc)
+    return Scalars.mul(cross, 2).sub(zz).sub(cc); // (N, K) = -(zz - 2 z.c + cc)
   }
 
   @Override
@@ -56,7 +56,7 @@ public final class VectorQuantizer extends TokenizerModule implements Quantizer 
     NDArray zHard = CodebookOps.gatherRows(embedding, index); // (N, D)
     NDArray zQ = flat.add(zHard.sub(flat).stopGradient()); // (N, D)
     NDArray quantLoss = CodebookOps.mse(zHard, flat.stopGradient())
-        .add(CodebookOps.mse(zHard.stopGradient(), flat).mul((float) COMMITMENT_BETA));
+        .add(Scalars.mul(CodebookOps.mse(zHard.stopGradient(), flat), COMMITMENT_BETA));
     NDArray entropy = TokenizerLosses.entropyLoss(logits, TokenizerLosses.ENTROPY_TEMPERATURE);
     NDArray counts = CodebookOps.oneHot(index, codebookSize).sum(new int[] {0}); // (K)
     return new QuantizerOutput(

@@ -21,9 +21,9 @@
  *   TokenizerOutput out = model.forward(images, true);
  *   NDArray loss = TokenizerLosses.l1(out.reconstruction(), images)
  *       .add(out.quantizer().quantizationLoss())
- *       .add(out.quantizer().entropyLoss().mul((float) TokenizerLosses.ENTROPY_WEIGHT))
- *       .add(TokenizerLosses.generatorAdversarialLoss(discriminator.forward(out.reconstruction(), true))
- *           .mul((float) TokenizerLosses.GENERATOR_ADVERSARIAL_WEIGHT));
+ *       .add(Scalars.mul(out.quantizer().entropyLoss(), TokenizerLosses.ENTROPY_WEIGHT))
+ *       .add(Scalars.mul(TokenizerLosses.generatorAdversarialLoss(discriminator.forward(out.reconstruction(), true)),
+ *           TokenizerLosses.GENERATOR_ADVERSARIAL_WEIGHT)); // never x.mul(javaNumber) before backward: see Scalars
  *   gc.backward(loss);
  * }
  * model.parameters().forEach((key, p) -> { try (NDArray g = p.getGradient()) { optimizer.update(key, p, g); } });
