@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Two references make the generation figures readable: the real test images themselves (the same number as the
  * samples, balanced over classes: the floor of the domain FID at that sample count and the classifier's accuracy),
- * and each tokenizer's reconstructions of those images (encode then decode: the best an AR model over those tokens
- * could do). The unigram entropy of each tokenizer's training tokens is the bits/token a model that ignores context
+ * and each tokenizer's reconstructions of those images (encode then decode: how well its decoder renders real token
+ * grids; guided samples can score above it, since guidance favours typical images). The unigram entropy of each tokenizer's training tokens is the bits/token a model that ignores context
  * would reach; a collapsed codebook has a low one, so bits/token are compared against it, not across tokenizers.
  *
  * <p>Writes JSON and Markdown results with the command that reproduces them, plus a PNG grid of guided samples per
@@ -353,8 +353,9 @@ public final class ArBenchmark {
             + " is NOT comparable with ImageNet FID, and only comparable between rows with the same sample count."
             + " Class accuracy is the fraction of images of class c that the classifier labels c. `real_subset_*` scores"
             + " the same number of real test images (balanced over classes): the floor of the domain FID at this sample"
-            + " count. `reconstruction_*` scores the tokenizer's reconstructions of those images: the ceiling for an AR"
-            + " model over its tokens. `unigram_entropy_bits` is what a model that ignores context reaches; compare"
+            + " count. `reconstruction_*` scores the tokenizer's reconstructions of those images: how well its decoder"
+            + " renders real token grids (guided samples can score above it: guidance favours typical images)."
+            + " `unigram_entropy_bits` is what a model that ignores context reaches; compare"
             + " `validation_bits_per_token` with it, not across tokenizers.\n");
     try {
       Files.createDirectories(json.toAbsolutePath().getParent());
