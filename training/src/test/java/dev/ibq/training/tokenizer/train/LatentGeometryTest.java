@@ -82,4 +82,38 @@ class LatentGeometryTest {
       assertThat(geometry.gaussianReachableCodes(vq, 20_000, 1L, manager)).isEqualTo(5);
     }
   }
+
+  /**
+   * The mechanism behind IBQ's low utilization in short runs: with a random N(0, 1) codebook (K 1024, D 256) and
+   * latents confined to a d-dimensional subspace, maximum inner product reaches few codes for small d and nearly
+   * all for large d.
+   */
+  @Test
+  void reachableCodesOfARandomCodebookGrowWithTheLatentDimension() {
+    int k = 1024;
+    int dim = 256;
+    Engine.getInstance().setRandomSeed(7);
+    try (NDManager manager = NDManager.newBaseManager()) {
+      IndexPropagationQuantizer ibq = new IndexPropagationQuantizer(manager, k, dim); // codebook N(0, 1)
+      int[] reached = new int[2];
+      int[] dims = {4, 64};
+      for (int c = 0; c < 2; c++) {
+        int d = dims[c];
+        Random random = new Random(11);
+        int n = 4_096;
+        float[] z = new float[n * dim];
+        for (int i = 0; i < n; i++) {
+          for (int j = 0; j < d; j++) {
+            z[i * dim + j] = (float) random.nextGaussian();
+          }
+        }
+        LatentGeometry geometry = new LatentGeometry(dim);
+        geometry.add(manager.create(z, new Shape(n, dim)));
+        assertThat(geometry.effectiveDimension()).isCloseTo(d, within(d * 0.1));
+        reached[c] = geometry.gaussianReachableCodes(ibq, 32_768, 3L, manager);
+      }
+      assertThat(reached[0]).isLessThan(k / 4); // d = 4: most codes are interior
+      assertThat(reached[1]).isGreaterThan(k * 95 / 100); // d = 64: nearly all are reachable
+    }
+  }
 }
