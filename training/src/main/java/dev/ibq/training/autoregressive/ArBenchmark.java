@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import dev.ibq.image.PreprocessingSpec;
-import dev.ibq.image.Preprocessor;
 import dev.ibq.image.source.FashionMnist;
 import dev.ibq.schemas.TokenRecord;
 import dev.ibq.stream.onnx.OnnxDecoder;
@@ -15,14 +14,12 @@ import dev.ibq.training.autoregressive.data.TokenRecordFiles;
 import dev.ibq.training.autoregressive.eval.ClassifierTrainer;
 import dev.ibq.training.autoregressive.eval.FmnistClassifier;
 import dev.ibq.training.autoregressive.eval.GenerationMetrics;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -292,19 +289,8 @@ public final class ArBenchmark {
   }
 
   private static void writeGrid(Path png, float[] images, PreprocessingSpec spec, int perClass) {
-    Preprocessor preprocessor = new Preprocessor(spec);
-    List<List<BufferedImage>> rows = new ArrayList<>();
-    List<String> labels = new ArrayList<>();
-    int columns = Math.min(perClass, GRID_PER_CLASS);
-    for (int c = 0; c < 10; c++) {
-      List<BufferedImage> row = new ArrayList<>();
-      for (int i = 0; i < columns; i++) {
-        row.add(preprocessor.toImage(images, (c * perClass + i) * spec.tensorSize()));
-      }
-      rows.add(row);
-      labels.add(c + " " + FashionMnist.CLASS_NAMES.get(c));
-    }
-    SampleGrid.write(png, rows, labels, 2);
+    SampleGrid.writeClassRows(
+        png, images, spec, 10, perClass, GRID_PER_CLASS, c -> c + " " + FashionMnist.CLASS_NAMES.get(c));
   }
 
   private static void createDirectories(Path dir) {

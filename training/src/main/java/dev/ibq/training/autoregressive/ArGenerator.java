@@ -2,7 +2,6 @@ package dev.ibq.training.autoregressive;
 
 import ai.djl.ndarray.NDManager;
 import dev.ibq.image.PreprocessingSpec;
-import dev.ibq.image.Preprocessor;
 import dev.ibq.schemas.TokenRecord;
 import dev.ibq.stream.onnx.OnnxDecoder;
 import dev.ibq.stream.onnx.TokenizerInfo;
@@ -11,7 +10,6 @@ import dev.ibq.training.autoregressive.eval.ClassifierTrainer;
 import dev.ibq.training.autoregressive.eval.FmnistClassifier;
 import dev.ibq.training.autoregressive.eval.GenerationMetrics;
 import dev.ibq.image.source.FashionMnist;
-import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -115,18 +113,7 @@ public final class ArGenerator {
 
   private static void writeGrid(
       Path png, float[] images, PreprocessingSpec spec, ArCheckpoint.Header header, int perClass, int classes) {
-    Preprocessor preprocessor = new Preprocessor(spec);
-    List<List<BufferedImage>> rows = new ArrayList<>();
-    List<String> labels = new ArrayList<>();
-    for (int c = 0; c < classes; c++) {
-      List<BufferedImage> row = new ArrayList<>();
-      for (int i = 0; i < perClass; i++) {
-        row.add(preprocessor.toImage(images, (c * perClass + i) * spec.tensorSize()));
-      }
-      rows.add(row);
-      labels.add(className(header, c));
-    }
-    SampleGrid.write(png, rows, labels, 2);
+    SampleGrid.writeClassRows(png, images, spec, classes, perClass, perClass, c -> className(header, c));
   }
 
   static String className(ArCheckpoint.Header header, int label) {

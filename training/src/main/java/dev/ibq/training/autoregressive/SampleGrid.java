@@ -9,13 +9,40 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.ibq.image.PreprocessingSpec;
+import dev.ibq.image.Preprocessor;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 import javax.imageio.ImageIO;
 
 /** Lays sample images out as a PNG grid: one row per class, labelled on the left, images scaled up. */
 public final class SampleGrid {
 
   private SampleGrid() {}
+
+  /**
+   * Writes images laid out class by class ({@code perClass} consecutive images per class, classes in order) as
+   * one row per class showing the first {@code columns} of each, scaled 2x.
+   *
+   * @param images (classes * perClass, C, H, W) in the model range of {@code spec}
+   * @param label the text of the row of each class
+   */
+  public static void writeClassRows(
+      Path png, float[] images, PreprocessingSpec spec, int classes, int perClass, int columns, IntFunction<String> label) {
+    Preprocessor preprocessor = new Preprocessor(spec);
+    List<List<BufferedImage>> rows = new ArrayList<>();
+    List<String> labels = new ArrayList<>();
+    for (int c = 0; c < classes; c++) {
+      List<BufferedImage> row = new ArrayList<>();
+      for (int i = 0; i < Math.min(columns, perClass); i++) {
+        row.add(preprocessor.toImage(images, (c * perClass + i) * spec.tensorSize()));
+      }
+      rows.add(row);
+      labels.add(label.apply(c));
+    }
+    write(png, rows, labels, 2);
+  }
 
   /**
    * @param rows images per row, one list per class

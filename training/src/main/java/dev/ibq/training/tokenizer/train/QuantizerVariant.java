@@ -20,18 +20,21 @@ import java.util.Map;
  *       hull of the codebook's projection and can never win the maximum inner product (see {@link LatentGeometry}).
  *       A faster codebook gives it the travel of a longer schedule.
  * </ul>
+ *
+ * <p>{@code published} says whether the variant is one of the paper's own configurations (not a remedy).
  */
-public record QuantizerVariant(String name, QuantizerType quantizer, List<String> overrides, String description) {
+public record QuantizerVariant(
+    String name, QuantizerType quantizer, List<String> overrides, String description, boolean published) {
 
   private static final Map<String, QuantizerVariant> VARIANTS = new LinkedHashMap<>();
 
   static {
-    add(new QuantizerVariant("IBQ", QuantizerType.IBQ, List.of(), "IBQ as published"));
-    add(new QuantizerVariant("VQ", QuantizerType.VQ, List.of("losses.entropy=0"), "VQ baseline, no entropy loss"));
+    add(new QuantizerVariant("IBQ", QuantizerType.IBQ, List.of(), "IBQ as published", true));
+    add(new QuantizerVariant("VQ", QuantizerType.VQ, List.of("losses.entropy=0"), "VQ baseline, no entropy loss", true));
     add(new QuantizerVariant(
-        "IBQ-CB10", QuantizerType.IBQ, List.of("optimizer.codebook_lr_scale=10"), "IBQ, codebook lr x10 (remedy)"));
+        "IBQ-CB10", QuantizerType.IBQ, List.of("optimizer.codebook_lr_scale=10"), "IBQ, codebook lr x10 (remedy)", false));
     add(new QuantizerVariant(
-        "IBQ-CB100", QuantizerType.IBQ, List.of("optimizer.codebook_lr_scale=100"), "IBQ, codebook lr x100 (remedy)"));
+        "IBQ-CB100", QuantizerType.IBQ, List.of("optimizer.codebook_lr_scale=100"), "IBQ, codebook lr x100 (remedy)", false));
   }
 
   private static void add(QuantizerVariant v) {
@@ -60,10 +63,5 @@ public record QuantizerVariant(String name, QuantizerType quantizer, List<String
     }
     throw new IllegalArgumentException(
         "Unknown quantizer variant '" + name + "'; the variants are: " + String.join(", ", names()) + ".");
-  }
-
-  /** Whether this is one of the paper's own configurations (not a remedy). */
-  public boolean published() {
-    return overrides.isEmpty() || name.equals("VQ");
   }
 }
