@@ -1,6 +1,7 @@
 package dev.ibq.training.cli;
 
 import dev.ibq.image.source.FashionMnist;
+import dev.ibq.training.run.StopRequest;
 import dev.ibq.training.tokenizer.train.ConfigFiles;
 import dev.ibq.training.tokenizer.train.TokenizerEvaluator;
 import dev.ibq.training.tokenizer.train.TokenizerPresets;
@@ -72,11 +73,24 @@ public final class TrainTokenizerCommand implements Callable<Integer> {
   @Option(names = "--no-eval", description = "Skip the final test-set evaluation.")
   boolean noEval;
 
+  @Option(names = "--checkpoint-minutes", paramLabel = "M", defaultValue = "10",
+      description = "Also checkpoint when M minutes passed since the last checkpoint (default: ${DEFAULT-VALUE}; 0 = off)."
+          + " Ctrl-C or SIGTERM always stop after the current step with a checkpoint.")
+  double checkpointMinutes;
+
   @Override
   public Integer call() {
-    TrainingResult result = run();
+    TrainingResult result;
+    try (StopRequest stop = StopRequest.install()) {
+      result = run(stop);
+    }
     System.out.println("run directory: " + result.runDir());
     System.out.println("last checkpoint: " + result.lastCheckpoint());
+    if (result.stoppedEarly()) {
+      System.out.printf(Locale.ROOT, "stopped by SIG%s at step %d of %d; resume with:%n  ./ibq train-tokenizer --resume %s%n",
+          result.stoppedBy(), result.finalStep(), result.config().steps(), result.lastCheckpoint());
+      return result.stoppedBy().equals("TERM") ? 143 : 130;
+    }
     System.out.printf(Locale.ROOT, "steps %d -> %d, %.2f s/step, %.1f images/s on %s%n",
         result.startStep(), result.finalStep(), result.secondsPerStep(), result.imagesPerSecond(), result.device());
     if (result.evaluation() != null) {
@@ -87,13 +101,19 @@ public final class TrainTokenizerCommand implements Callable<Integer> {
 
   /** Parses the options into a config and trains; returns what the trainer returned. */
   public TrainingResult run() {
+    return run(StopRequest.none());
+  }
+
+  TrainingResult run(StopRequest stop) {
     applyThreads(threads);
     TrainingOptions options = TrainingOptions.defaults()
         .withDevice(device)
         .withProgressBar(!noProgress)
-        .withEvaluate(!noEval);
+        .withEvaluate(!noEval)
+        .withStop(stop)
+        .withCheckpointMinutes(checkpointMinutes);
     if (dataDir != null) {
-      options = new TrainingOptions(dataDir, options.device(), null, options.progressBar(), options.evaluate(), null);
+      options = options.withDataDir(dataDir);
     }
     if (resume != null) {
       if (configFile != null || !sets.isEmpty()) {

@@ -13,7 +13,8 @@ import ai.djl.nn.convolutional.Conv2d;
  * <p>Shapes: input (B, in, H, W) -> output (B, out, (H + 2p - k) / s + 1, (W + 2p - k) / s + 1).
  *
  * <p>Initialisation: PyTorch's default U(-1/sqrt(in*k*k), 1/sqrt(in*k*k)) for weight and bias (what the
- * reference gets), or N(0, std) weights with zero bias when {@link #normalInit} is used (the discriminator).
+ * reference gets), or N(0, std) weights when {@link #normalInit} is used (the discriminator, whose reference
+ * {@code weights_init} redraws only the weights: the biases keep PyTorch's default U(+-1/sqrt(fan_in))).
  */
 public final class Conv2dLayer extends TokenizerModule {
 
@@ -50,14 +51,14 @@ public final class Conv2dLayer extends TokenizerModule {
         : manager.randomNormal(0f, (float) normalStd, weightShape, DataType.FLOAT32);
     this.weight = registerParameter("weight", w);
     if (withBias) {
-      NDArray b = Double.isNaN(normalStd) ? uniformFanIn(new Shape(outChannels), fanIn) : manager.zeros(new Shape(outChannels));
+      NDArray b = uniformFanIn(new Shape(outChannels), fanIn);
       this.bias = registerParameter("bias", b);
     } else {
       this.bias = null;
     }
   }
 
-  /** A convolution whose weight is drawn from N(0, std) and whose bias (when present) starts at zero. */
+  /** A convolution whose weight is drawn from N(0, std); its bias (when present) has PyTorch's default init. */
   public static Conv2dLayer normalInit(
       NDManager manager, int inChannels, int outChannels, int kernel, int stride, int padding, boolean withBias, double std) {
     return new Conv2dLayer(manager, inChannels, outChannels, kernel, stride, padding, withBias, std);

@@ -3,6 +3,9 @@ package dev.ibq.training.tokenizer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.norm.LayerNorm;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Group normalisation (Wu and He 2018), the reference's {@code Normalize(C)} = {@code GroupNorm(32, C, eps=1e-6,
@@ -12,6 +15,10 @@ import ai.djl.ndarray.types.Shape;
  * (B, G, C/G*H*W); each group is normalised with its own mean and biased variance,
  * y = (x - mean) / sqrt(var + eps), then scaled and shifted per channel: y * weight[c] + bias[c].
  * Keys: {@code weight} (C), initialised to 1, and {@code bias} (C), initialised to 0.
+ *
+ * <p>The normalisation is one fused libtorch {@code layer_norm} over the last axis of the (B, G, C/G*H*W) view
+ * (with a unit, zero-shift affine of that length, cached per length), then the per-channel affine: 4 native ops
+ * forward instead of 9 (same values to float32 rounding: {@code BlocksTest} compares it with the op-by-op formula).
  */
 public final class GroupNorm extends TokenizerModule {
 
@@ -22,6 +29,9 @@ public final class GroupNorm extends TokenizerModule {
   private final int channels;
   private final NDArray weight;
   private final NDArray bias;
+  /** Unit scale and zero shift of each normalised length, for layer_norm's mandatory affine. */
+  private final Map<Long, NDArray[]> unitAffine = new ConcurrentHashMap<>();
+  private final NDManager manager;
 
   public GroupNorm(NDManager manager, int groups, int channels) {
     super(manager);
@@ -32,6 +42,7 @@ public final class GroupNorm extends TokenizerModule {
     }
     this.groups = groups;
     this.channels = channels;
+    this.manager = manager;
     this.weight = registerParameter("weight", manager.ones(new Shape(channels)));
     this.bias = registerParameter("bias", manager.zeros(new Shape(channels)));
   }
@@ -43,10 +54,14 @@ public final class GroupNorm extends TokenizerModule {
       throw new IllegalArgumentException("GroupNorm expects (B, " + channels + ", H, W) input; got " + shape + ".");
     }
     long b = shape.get(0);
-    NDArray grouped = x.reshape(b, groups, -1); // (B, G, C/G*H*W)
-    NDArray centred = grouped.sub(grouped.mean(new int[] {2}, true));
-    NDArray variance = centred.square().mean(new int[] {2}, true); // (B, G, 1), biased like PyTorch
-    NDArray normalised = centred.div(variance.add((float) EPSILON).sqrt()).reshape(shape); // (B, C, H, W)
+    long length = shape.size() / (b * groups);
+    NDArray[] unit = unitAffine.computeIfAbsent(length, n -> new NDArray[] {
+        manager.ones(new Shape(n)), manager.zeros(new Shape(n))});
+    NDArray grouped = x.reshape(b, groups, length); // (B, G, C/G*H*W)
+    NDArray normalised = LayerNorm.layerNorm(
+        grouped, new Shape(length), unit[0], unit[1], (float) EPSILON)
+        .singletonOrThrow()
+        .reshape(shape); // (B, C, H, W), biased variance like PyTorch
     NDArray scale = onManagerOf(x, weight.reshape(1, channels, 1, 1));
     NDArray shift = onManagerOf(x, bias.reshape(1, channels, 1, 1));
     return normalised.mul(scale).add(shift);

@@ -47,12 +47,17 @@ public final class TokenizerLosses {
 
   /**
    * Entropy loss on logits (N, K): q = softmax(l / temperature) per row; sample entropy = mean_n H(q_n); batch
-   * entropy = H(mean_n q_n); returns sample entropy - batch entropy, with {@link #ENTROPY_EPSILON} inside the
-   * logarithms. Minimising it makes each position confident and the batch use many codes.
+   * entropy = H(mean_n q_n); returns sample entropy - batch entropy. Minimising it makes each position confident
+   * and the batch use many codes.
+   *
+   * <p>As in IBQ.md: the sample entropy uses the exact log q, i.e. log_softmax(l / T) (the reference adds its
+   * 1e-5 to the logits, where it cancels inside the softmax); only the batch entropy has log(mean q + 1e-5).
    */
   public static NDArray entropyLoss(NDArray logits, double temperature) {
-    NDArray q = Scalars.div(logits, temperature).softmax(1); // (N, K)
-    NDArray sampleEntropy = q.mul(q.add((float) ENTROPY_EPSILON).log()).sum(new int[] {1}).mean().neg(); // ()
+    NDArray scaled = Scalars.div(logits, temperature); // (N, K)
+    NDArray logQ = scaled.logSoftmax(1); // (N, K), exact
+    NDArray q = logQ.exp(); // (N, K)
+    NDArray sampleEntropy = q.mul(logQ).sum(new int[] {1}).mean().neg(); // ()
     NDArray meanQ = q.mean(new int[] {0}); // (K)
     NDArray batchEntropy = meanQ.mul(meanQ.add((float) ENTROPY_EPSILON).log()).sum().neg(); // ()
     return sampleEntropy.sub(batchEntropy);
@@ -85,14 +90,15 @@ public final class TokenizerLosses {
   }
 
   /**
-   * Non-saturating generator loss softplus(-mean D(x_hat)), unweighted (multiply by
-   * {@link #GENERATOR_ADVERSARIAL_WEIGHT}).
-   *
-   * <p>NOTE: IBQ.md puts the mean inside the softplus; binary cross-entropy per patch would be
-   * mean softplus(-D(x_hat)). We follow IBQ.md.
+   * Non-saturating generator loss, PER IMAGE as in IBQ.md: each image's patch logits (B, 1, h', w') are averaged,
+   * softplus(-that mean) is taken per image, then averaged over the batch: mean_b softplus(-mean_patches D(x_hat)_b).
+   * Unweighted (multiply by {@link #GENERATOR_ADVERSARIAL_WEIGHT}). For fake logits [2, -2] (two images of one
+   * patch) it is (softplus(-2) + softplus(2)) / 2 = 1.127, not softplus(0) = 0.693.
    */
   public static NDArray generatorAdversarialLoss(NDArray logitsFake) {
-    return softplus(logitsFake.mean().neg());
+    long b = logitsFake.getShape().get(0);
+    NDArray perImage = logitsFake.reshape(b, -1).mean(new int[] {1}); // (B)
+    return softplus(perImage.neg()).mean();
   }
 
   /** log(1 + e^x) (PyTorch's softplus, stable for large |x|). */

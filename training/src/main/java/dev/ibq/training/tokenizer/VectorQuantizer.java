@@ -10,20 +10,21 @@ import ai.djl.ndarray.types.Shape;
  *
  * <p>Shape legend: B batch, D code dim, K codebook size, h x w token grid, N = B*h*w; z (N, D), C (K, D).
  * index = argmin_k ||z - c_k||^2; z_hard = C[index]; the decoder receives z_q = z + sg(z_hard - z)
- * (straight-through: forward C[index], gradient to z only); loss = MSE(z_hard, sg(z)) (codebook) +
- * 0.25 MSE(sg(z_hard), z) (commitment). Only the selected codes receive a gradient.
+ * (straight-through: forward C[index], gradient to z only). Loss: taming's {@code VectorQuantizer2} with
+ * {@code legacy=True}, as SEED-Voken builds the paper's "vanilla VQ" baseline: MSE(sg(z_hard), z) (commitment,
+ * weight 1) + 0.25 MSE(z_hard, sg(z)) (codebook): beta sits on the CODEBOOK term, as in IBQ's double loss. Only
+ * the selected codes receive a gradient.
  *
  * <p>{@link QuantizerOutput#logits()} is -||z - c_k||^2 and {@link QuantizerOutput#entropyLoss()} is the IBQ
  * entropy statistic of those logits at temperature 0.01; both are DETACHED (no gradient), so adding the
- * entropy term in the generator loss leaves the baseline a classic VQ. Codebook init N(0, 1), as for IBQ, so
- * the comparison differs only in the quantizer.
+ * entropy term in the generator loss leaves the baseline a classic VQ. Codebook init uniform(-1/K, 1/K), as the reference's {@code VectorQuantizer2}.
  *
  * <p>Keys: {@code embedding.weight} (K, D).
  */
 public final class VectorQuantizer extends TokenizerModule implements Quantizer {
 
-  /** Weight of the commitment term. */
-  public static final double COMMITMENT_BETA = 0.25;
+  /** Beta on the codebook term (legacy loss: the commitment term has weight 1). */
+  public static final double BETA = 0.25;
 
   private final int codebookSize;
   private final int codeDim;
@@ -35,7 +36,7 @@ public final class VectorQuantizer extends TokenizerModule implements Quantizer 
     this.codeDim = codeDim;
     ModuleGroup embeddingGroup = registerChild("embedding", new ModuleGroup(manager));
     this.embedding = embeddingGroup.addParameter(
-        "weight", manager.randomNormal(0f, 1f, new Shape(codebookSize, codeDim), DataType.FLOAT32));
+        "weight", manager.randomUniform(-1f / codebookSize, 1f / codebookSize, new Shape(codebookSize, codeDim), DataType.FLOAT32));
   }
 
   /** -||z - c_k||^2 for every position and code, detached: (N, D) -> (N, K). */
@@ -55,8 +56,8 @@ public final class VectorQuantizer extends TokenizerModule implements Quantizer 
     NDArray index = logits.argMax(1); // (N) nearest code
     NDArray zHard = CodebookOps.gatherRows(embedding, index); // (N, D)
     NDArray zQ = flat.add(zHard.sub(flat).stopGradient()); // (N, D)
-    NDArray quantLoss = CodebookOps.mse(zHard, flat.stopGradient())
-        .add(Scalars.mul(CodebookOps.mse(zHard.stopGradient(), flat), COMMITMENT_BETA));
+    NDArray quantLoss = CodebookOps.mse(zHard.stopGradient(), flat)
+        .add(Scalars.mul(CodebookOps.mse(zHard, flat.stopGradient()), BETA));
     NDArray entropy = TokenizerLosses.entropyLoss(logits, TokenizerLosses.ENTROPY_TEMPERATURE);
     NDArray counts = CodebookOps.oneHot(index, codebookSize).sum(new int[] {0}); // (K)
     return new QuantizerOutput(

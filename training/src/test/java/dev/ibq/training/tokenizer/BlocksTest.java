@@ -28,6 +28,51 @@ class BlocksTest {
   }
 
   @Test
+  void fusedGroupNormHasTheValuesAndGradientsOfTheOpByOpFormula() {
+    // The fused layer_norm path against the 9-op formula it replaced, on input, weight and bias gradients.
+    int b = 3, c = 16, h = 5, w = 4, groups = 4;
+    NDArray x = manager.randomNormal(1f, 2f, new Shape(b, c, h, w), ai.djl.ndarray.types.DataType.FLOAT32);
+    NDArray upstream = manager.randomNormal(new Shape(b, c, h, w));
+    GroupNorm norm = new GroupNorm(manager, groups, c);
+    NDArray weight = norm.stateDict().get("weight");
+    NDArray bias = norm.stateDict().get("bias");
+    TokenizerModule.copyInto(manager.randomNormal(1f, 0.5f, new Shape(c), ai.djl.ndarray.types.DataType.FLOAT32), weight);
+    TokenizerModule.copyInto(manager.randomNormal(new Shape(c)), bias);
+    // Separate copies for the reference: DJL accumulates gradients across backward passes.
+    NDArray x2 = x.duplicate();
+    NDArray weight2 = weight.duplicate();
+    NDArray bias2 = bias.duplicate();
+    float[][] fused = gradients(x, weight, bias, upstream, () -> norm.forward(x));
+    float[][] reference = gradients(x2, weight2, bias2, upstream, () -> {
+      NDArray grouped = x2.reshape(b, groups, -1);
+      NDArray centred = grouped.sub(grouped.mean(new int[] {2}, true));
+      NDArray variance = centred.square().mean(new int[] {2}, true);
+      NDArray normalised = centred.div(variance.add(1e-6f).sqrt()).reshape(x2.getShape());
+      return normalised.mul(weight2.reshape(1, c, 1, 1)).add(bias2.reshape(1, c, 1, 1));
+    });
+    String[] names = {"output", "dx", "dweight", "dbias"};
+    for (int i = 0; i < names.length; i++) {
+      for (int j = 0; j < fused[i].length; j++) {
+        assertThat((double) fused[i][j]).as("%s[%d]", names[i], j).isCloseTo(reference[i][j], within(2e-5));
+      }
+    }
+  }
+
+  private static float[][] gradients(
+      NDArray x, NDArray weight, NDArray bias, NDArray upstream, java.util.function.Supplier<NDArray> forward) {
+    for (NDArray a : new NDArray[] {x, weight, bias}) {
+      a.setRequiresGradient(true);
+    }
+    float[] out;
+    try (ai.djl.training.GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      NDArray y = forward.get();
+      out = y.toFloatArray();
+      collector.backward(y.mul(upstream).sum());
+    }
+    return new float[][] {out, x.getGradient().toFloatArray(), weight.getGradient().toFloatArray(), bias.getGradient().toFloatArray()};
+  }
+
+  @Test
   void groupNormMatchesAPlainJavaReference() {
     int b = 2, c = 6, h = 3, w = 2, groups = 3;
     NDArray x = manager.randomNormal(2f, 3f, new Shape(b, c, h, w), ai.djl.ndarray.types.DataType.FLOAT32);

@@ -71,8 +71,17 @@ class DiscriminatorAndLossesTest {
     assertThat((double) total.getFloat()).isCloseTo(0.625 + 0.05 * (expectedReal + expectedFake), within(1e-5));
     assertThat(new LecamEma().decay()).isEqualTo(0.999);
 
-    // softplus(-mean fake) = log(1 + e^0.5)
-    assertThat((double) TokenizerLosses.generatorAdversarialLoss(fake).getFloat()).isCloseTo(Math.log1p(Math.exp(0.5)), within(1e-6));
+    // Per image: four images of one patch each -> mean_b softplus(-fake_b).
+    double perImage = (sp(2.0) + sp(0.0) + sp(-0.5) + sp(0.5)) / 4;
+    assertThat((double) TokenizerLosses.generatorAdversarialLoss(fake).getFloat()).isCloseTo(perImage, within(1e-6));
+    // IBQ.md's example: fake logits [2, -2] of two images give 1.127, not softplus(mean) = 0.693.
+    NDArray two = manager.create(new float[] {2f, -2f}, new Shape(2, 1, 1, 1));
+    assertThat((double) TokenizerLosses.generatorAdversarialLoss(two).getFloat()).isCloseTo((sp(-2) + sp(2)) / 2, within(1e-6));
+    assertThat((sp(-2) + sp(2)) / 2).isCloseTo(1.127, within(5e-4));
+    // Two images of 2x2 patches: the mean is over each image's own patches first.
+    NDArray patches = manager.create(new float[] {1f, 3f, -1f, 1f, -4f, 0f, 0f, 0f}, new Shape(2, 1, 2, 2));
+    assertThat((double) TokenizerLosses.generatorAdversarialLoss(patches).getFloat())
+        .isCloseTo((sp(-1.0) + sp(1.0)) / 2, within(1e-6));
     assertThat((double) TokenizerLosses.softplus(manager.create(-20f)).getFloat()).isCloseTo(Math.log1p(Math.exp(-20)), within(1e-12));
     assertThat((double) TokenizerLosses.softplus(manager.create(40f)).getFloat()).isCloseTo(40, within(1e-5));
     assertThat((double) TokenizerLosses.l1(real, fake).getFloat()).isCloseTo((2.5 + 2 + 1 + 1.5) / 4, within(1e-6));
@@ -107,5 +116,10 @@ class DiscriminatorAndLossesTest {
     assertThat((double) loss.compute(a, b).getFloat()).isCloseTo((0.4 + 2.0) / 2, within(1e-6));
     // Scaling features by a positive constant per position changes nothing.
     assertThat((double) loss.compute(a.mul(7f), b).getFloat()).isCloseTo(1.2, within(1e-6));
+  }
+
+  /** log(1 + e^x). */
+  private static double sp(double x) {
+    return Math.log1p(Math.exp(x));
   }
 }

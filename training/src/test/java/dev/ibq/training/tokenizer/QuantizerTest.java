@@ -176,7 +176,7 @@ class QuantizerTest {
       }
       double[] q = softmax(scaled);
       for (int j = 0; j < 4; j++) {
-        sample -= q[j] * Math.log(q[j] + eps) / l.length;
+        sample -= q[j] * Math.log(q[j]) / l.length; // exact log q (IBQ.md); eps only in the batch term
         mean[j] += q[j] / l.length;
       }
     }
@@ -228,6 +228,41 @@ class QuantizerTest {
     }
     assertThat((double) out.quantizationLoss().getFloat()).isCloseTo(1.25 * sum / 6, within(1e-6));
     assertClose(out.zQ().toFloatArray(), new double[][] {C[indices[0]], C[indices[1]]});
+  }
+
+  @Test
+  void vqLegacyLossPutsBetaOnTheCodebookTermAndInitialisesUniformly() {
+    // taming's VectorQuantizer2(legacy=True): MSE(sg(z_q), z) + 0.25 MSE(z_q, sg(z)). With n elements:
+    // dL/dz = 2 (z - c) / n (weight 1 on commitment); dL/dc = 0.25 * 2 (c - z) / n on the selected code only.
+    VectorQuantizer vq = new VectorQuantizer(manager, 4, 3);
+    float[] init = vq.embedding().toFloatArray();
+    for (float v : init) {
+      assertThat((double) v).isBetween(-0.25, 0.25); // uniform(-1/K, 1/K), K = 4
+    }
+    TokenizerModule.copyInto(array(C), vq.embedding());
+    NDArray z = array(Z);
+    z.setRequiresGradient(true);
+    vq.embedding().setRequiresGradient(true);
+    int[] indices;
+    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      QuantizerOutput out = vq.quantize(z);
+      indices = out.indices().toIntArray();
+      collector.backward(out.quantizationLoss());
+    }
+    double n = 6;
+    float[] gz = z.getGradient().toFloatArray();
+    float[] gc = vq.embedding().getGradient().toFloatArray();
+    double[] expectedC = new double[12];
+    for (int row = 0; row < 2; row++) {
+      for (int e = 0; e < 3; e++) {
+        double diff = Z[row][e] - C[indices[row]][e];
+        assertThat((double) gz[row * 3 + e]).isCloseTo(2 * diff / n, within(1e-6));
+        expectedC[indices[row] * 3 + e] += 0.25 * 2 * -diff / n;
+      }
+    }
+    for (int i = 0; i < 12; i++) {
+      assertThat((double) gc[i]).as("codebook gradient %d", i).isCloseTo(expectedC[i], within(1e-6));
+    }
   }
 
   @Test

@@ -55,10 +55,14 @@ public final class AdamOptimizer implements AutoCloseable {
     }
   }
 
-  /** Applies one update to every parameter that has a gradient, then zeroes the gradients. */
+  /** Applies one update at the base learning rate to every parameter that has a gradient, then zeroes the gradients. */
   public void step(Map<String, NDArray> parameters) {
+    step(parameters, settings.learningRate());
+  }
+
+  /** Applies one update at learning rate {@code lr} (a schedule's value) to every parameter that has a gradient. */
+  public void step(Map<String, NDArray> parameters, double lr) {
     updates++;
-    double lr = settings.learningRate();
     double b1 = settings.beta1();
     double b2 = settings.beta2();
     double biasCorrection1 = 1 - Math.pow(b1, updates);

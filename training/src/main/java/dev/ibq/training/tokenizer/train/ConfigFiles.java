@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -67,18 +68,22 @@ public final class ConfigFiles {
   /**
    * Fills in keys introduced after a stored config was written with the value that reproduces the run that
    * wrote it: {@code optimizer.codebook_lr_scale} = 1 (before the key existed the codebook always trained at
-   * the common learning rate).
+   * the common learning rate); {@code optimizer.lr_drop_steps} = [] and {@code lr_drop_factor} = 0.1 (a constant
+   * rate); {@code ema_warmup} = true (the EMA had taming's (1 + n) / (10 + n) warm-up until the paper's fixed
+   * decay became the default).
    */
   @SuppressWarnings("unchecked")
   static Map<String, Object> migrate(Map<String, Object> tree) {
-    if (tree.get("optimizer") instanceof Map<?, ?> optimizer && !optimizer.containsKey("codebook_lr_scale")) {
+    Map<String, Object> out = new LinkedHashMap<>(tree);
+    if (tree.get("optimizer") instanceof Map<?, ?> optimizer) {
       Map<String, Object> upgraded = new LinkedHashMap<>((Map<String, Object>) optimizer);
-      upgraded.put("codebook_lr_scale", 1.0);
-      Map<String, Object> out = new LinkedHashMap<>(tree);
+      upgraded.putIfAbsent("codebook_lr_scale", 1.0);
+      upgraded.putIfAbsent("lr_drop_steps", List.of());
+      upgraded.putIfAbsent("lr_drop_factor", 0.1);
       out.put("optimizer", upgraded);
-      return out;
     }
-    return tree;
+    out.putIfAbsent("ema_warmup", true);
+    return out;
   }
 
   /** The config as YAML text (every key, block style). */

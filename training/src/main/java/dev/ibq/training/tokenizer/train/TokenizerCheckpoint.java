@@ -175,6 +175,27 @@ public final class TokenizerCheckpoint {
     }
   }
 
+  /**
+   * Removes a checkpoint directory written between scheduled ones (time-based); never the one {@code last}
+   * points at.
+   */
+  static void delete(Path dir) {
+    try {
+      Path last = dir.getParent().resolve(LAST);
+      if (Files.exists(last) && last.toRealPath().equals(dir.toRealPath())) {
+        return;
+      }
+      try (var files = Files.list(dir)) {
+        for (Path f : files.toList()) {
+          Files.delete(f);
+        }
+      }
+      Files.delete(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot remove the superseded checkpoint " + dir, e);
+    }
+  }
+
   /** Restores the trainable state of a run from a checkpoint directory. */
   static void restore(Path dir, Contents c, NDManager manager) {
     loadWeights(c.model().stateDict(), dir.resolve(GENERATOR_WEIGHTS), manager);

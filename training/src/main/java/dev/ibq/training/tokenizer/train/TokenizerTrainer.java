@@ -191,7 +191,7 @@ public final class TokenizerTrainer {
       this.initialCodebook = model.quantizer().embedding().toFloatArray();
       this.generatorAdam = new AdamOptimizer(config.optimizer(), model.parameters(), root, codebookScale(config));
       this.discriminatorAdam = new AdamOptimizer(config.optimizer(), discriminator.parameters(), root);
-      this.ema = new WeightEma(config.emaDecay(), emaModel.stateDict(), model.stateDict());
+      this.ema = new WeightEma(config.emaDecay(), config.emaWarmup(), emaModel.stateDict(), model.stateDict());
       this.lecam = new LecamEma(w.lecamDecay());
       this.batches = new ImageBatches(train, preprocessor, config.batchSize(), config.seed());
       this.recent = new RecentCodeUsage(config.architecture().codebookSize(), config.utilizationWindow());
@@ -227,6 +227,10 @@ public final class TokenizerTrainer {
       long windowStarted = runStarted;
       int windowSteps = 0;
       double emaStepSeconds = Double.NaN;
+      long lastCheckpointNanos = runStarted;
+      Path unscheduledCheckpoint = null;
+      String stoppedBy = null;
+      long stoppedAt = config.steps();
       Sums sums = new Sums();
       try (MetricsLog log = startStep == 0 ? MetricsLog.create(metricsFile) : MetricsLog.resume(metricsFile, startStep)) {
         for (long step = startStep; step < config.steps(); step++) {
@@ -258,17 +262,46 @@ public final class TokenizerTrainer {
                 Duration.ofMillis((long) (emaStepSeconds * 1000 * (config.steps() - done))));
           }
           boolean end = done == config.steps();
+          boolean stopping = options.stop().requested() && !end;
           if ((config.figureEvery() > 0 && done % config.figureEvery() == 0) || end) {
             figures(done, log);
           }
-          if ((config.checkpointEvery() > 0 && done % config.checkpointEvery() == 0) || end) {
+          boolean scheduled = (config.checkpointEvery() > 0 && done % config.checkpointEvery() == 0) || end;
+          boolean clock = options.checkpointMinutes() > 0
+              && System.nanoTime() - lastCheckpointNanos >= options.checkpointMinutes() * 60e9;
+          if (scheduled || clock || stopping) {
+            if (stopping && done % config.logEvery() != 0) {
+              // The partial window goes into the log so a resumed run's log has no hole.
+              double windowSeconds = (System.nanoTime() - windowStarted) / 1e9;
+              lastRow = sums.row(done, windowSteps, windowSteps * (double) config.batchSize() / windowSeconds, recent, config);
+              log.append(lastRow);
+            }
             double elapsed = elapsedBefore + (System.nanoTime() - runStarted) / 1e9;
-            lastCheckpoint = TokenizerCheckpoint.save(runDir, contents(state(done, elapsed)));
+            Path written = TokenizerCheckpoint.save(runDir, contents(state(done, elapsed)));
+            if (unscheduledCheckpoint != null && !unscheduledCheckpoint.equals(written)) {
+              TokenizerCheckpoint.delete(unscheduledCheckpoint);
+            }
+            unscheduledCheckpoint = scheduled ? null : written;
+            lastCheckpoint = written;
+            lastCheckpointNanos = System.nanoTime();
+          }
+          if (stopping) {
+            stoppedBy = options.stop().reason();
+            stoppedAt = done;
+            break;
           }
         }
         if (bar != null) {
           bar.finish();
         }
+      }
+      if (stoppedBy != null) {
+        LOG.info("Stopped by {} after step {}; checkpoint {}", stoppedBy, stoppedAt, lastCheckpoint);
+        double seconds = (System.nanoTime() - runStarted) / 1e9;
+        long ran = Math.max(1, stoppedAt - startStep);
+        return new TrainingResult(
+            runDir, config, startStep, stoppedAt, lastCheckpoint, metricsFile, lastRow,
+            ran * config.batchSize() / seconds, seconds / ran, device.device().toString(), null, stoppedBy);
       }
       double runSeconds = (System.nanoTime() - runStarted) / 1e9;
       long stepsRun = config.steps() - startStep;
@@ -281,7 +314,8 @@ public final class TokenizerTrainer {
       }
       return new TrainingResult(
           runDir, config, startStep, config.steps(), lastCheckpoint, metricsFile, lastRow,
-          stepsRun * config.batchSize() / runSeconds, runSeconds / Math.max(1, stepsRun), device.device().toString(), evaluation);
+          stepsRun * config.batchSize() / runSeconds, runSeconds / Math.max(1, stepsRun), device.device().toString(), evaluation,
+          null);
     }
 
     TrainingState state(long step, double elapsed) {
@@ -314,8 +348,9 @@ public final class TokenizerTrainer {
             dLoss = scalar(loss);
           }
         }
+        double lr = config.optimizer().learningRateAt(step);
         if (adversarial) {
-          discriminatorAdam.step(discriminator.parameters());
+          discriminatorAdam.step(discriminator.parameters(), lr);
         }
         QuantizerOutput q = out.quantizer();
         NDArray reconstruction = out.reconstruction();
@@ -349,7 +384,7 @@ public final class TokenizerTrainer {
         }
         // The generator's backward went through D as well: drop those gradients before D's next update.
         AdamOptimizer.zeroGradients(discriminator.parameters());
-        generatorAdam.step(model.parameters());
+        generatorAdam.step(model.parameters(), lr);
         ema.update(model.stateDict(), scope);
 
         int[] indices = q.indices().toType(DataType.INT32, false).toIntArray();
@@ -468,7 +503,7 @@ public final class TokenizerTrainer {
         row.put("p_max_mean", maxProbability);
       }
       row.put("images_per_s", imagesPerSecond);
-      row.put("lr", config.optimizer().learningRate());
+      row.put("lr", config.optimizer().learningRateAt(step - 1));
       return row;
     }
   }

@@ -25,6 +25,8 @@ import java.util.Map;
  * @param seed seeds parameter initialisation and the data order; same seed, same run
  * @param emaDecay decay of the weight EMA of all generator weights (evaluation, figures and export use
  *     the EMA weights); pick it so that 1 / (1 - decay) is well below the number of steps
+ * @param emaWarmup false = the paper's FIXED decay; true = taming's warm-up d = min(decay, (1 + n) / (10 + n)).
+ *     NOTE: a named option, not the paper's recipe
  * @param logEvery steps between metrics-log lines (and progress-bar refreshes of the windowed figures)
  * @param checkpointEvery steps between checkpoints ({@code last} is also written at the end); 0 = only at the end
  * @param figureEvery steps between PNG figure refreshes; 0 = only at the end
@@ -43,6 +45,7 @@ public record TokenizerTrainingConfig(
     int steps,
     long seed,
     double emaDecay,
+    boolean emaWarmup,
     int logEvery,
     int checkpointEvery,
     int figureEvery,

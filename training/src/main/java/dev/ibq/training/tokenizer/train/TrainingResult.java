@@ -16,7 +16,9 @@ import java.util.Map;
  * @param imagesPerSecond mean training throughput of this invocation (images / wall second of the steps)
  * @param secondsPerStep mean wall seconds per step of this invocation
  * @param device the device it ran on
- * @param evaluation the test-set evaluation of the EMA weights, or null when disabled
+ * @param evaluation the test-set evaluation of the EMA weights, or null when disabled (or stopped early)
+ * @param stoppedBy null when the run reached its last step; else the signal (INT, TERM) or reason that stopped it
+ *     early, after writing {@code lastCheckpoint}
  */
 public record TrainingResult(
     Path runDir,
@@ -29,4 +31,11 @@ public record TrainingResult(
     double imagesPerSecond,
     double secondsPerStep,
     String device,
-    EvaluationResult evaluation) {}
+    EvaluationResult evaluation,
+    String stoppedBy) {
+
+  /** Whether the run stopped before its last step (a signal or a stop request). */
+  public boolean stoppedEarly() {
+    return stoppedBy != null;
+  }
+}

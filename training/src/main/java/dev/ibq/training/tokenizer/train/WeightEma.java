@@ -10,21 +10,23 @@ import java.util.Map;
  * "EMA model"), which evaluation, figures, checkpoints' export weights and the exporter use.
  *
  * <p>After each optimiser step: {@code shadow = d * shadow + (1 - d) * weight} for every tensor of the
- * state dict, with {@code d = min(decay, (1 + n) / (10 + n))} at update n (taming's {@code LitEma}
- * warm-up, which the reference uses), so the first updates follow the weights quickly.
- * Non-float tensors are copied.
+ * state dict, with the FIXED decay d of the paper (IBQ.md), or, as a named option ({@code ema_warmup}),
+ * {@code d = min(decay, (1 + n) / (10 + n))} at update n (taming's {@code LitEma} warm-up), so the first
+ * updates follow the weights quickly. Non-float tensors are copied.
  */
 public final class WeightEma {
 
   private final double decay;
+  private final boolean warmup;
   private final Map<String, NDArray> shadow;
   private long updates;
 
   /**
    * @param shadow the live state dict of the EMA model; it is initialised to {@code weights}
    */
-  public WeightEma(double decay, Map<String, NDArray> shadow, Map<String, NDArray> weights) {
+  public WeightEma(double decay, boolean warmup, Map<String, NDArray> shadow, Map<String, NDArray> weights) {
     this.decay = decay;
+    this.warmup = warmup;
     this.shadow = new LinkedHashMap<>(shadow);
     if (!shadow.keySet().equals(weights.keySet())) {
       throw new IllegalArgumentException("The EMA model and the trained model have different state-dict keys; build both from the same architecture.");
@@ -34,7 +36,7 @@ public final class WeightEma {
 
   /** The decay used at the next update. */
   public double currentDecay() {
-    return Math.min(decay, (1.0 + updates) / (10.0 + updates));
+    return warmup ? Math.min(decay, (1.0 + updates) / (10.0 + updates)) : decay;
   }
 
   /** Folds the current weights into the average. */

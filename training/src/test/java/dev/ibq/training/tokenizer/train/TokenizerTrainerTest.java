@@ -12,6 +12,7 @@ import dev.ibq.image.Preprocessor;
 import dev.ibq.image.source.FashionMnist;
 import dev.ibq.training.data.ImageBatches;
 import dev.ibq.training.report.MetricsLog;
+import dev.ibq.training.run.StopRequest;
 import dev.ibq.training.tokenizer.IbqTokenizerModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -155,5 +156,39 @@ class TokenizerTrainerTest {
     }
     assertThatThrownBy(() -> TokenizerTrainer.run(null, dir.resolve("c"), options().withResume(dir.resolve("a"))))
         .hasMessageContaining("is at step 2, and the run has 2 steps");
+  }
+
+  @Test
+  void aStopRequestCheckpointsAfterTheCurrentStepAndResumingFinishesTheSameRun() throws Exception {
+    // A stop requested before the first step (as a signal arriving during it would be): the run finishes
+    // that step, writes an unscheduled checkpoint, and returns early without the final evaluation.
+    TokenizerTrainingConfig noSchedule = config.withOverrides(Map.of(), "", List.of("checkpoint_every=0"));
+    StopRequest stop = StopRequest.none();
+    stop.requestStop("INT");
+    TrainingResult stopped = TokenizerTrainer.run(noSchedule, dir.resolve("d"), options().withStop(stop));
+    assertThat(stopped.stoppedEarly()).isTrue();
+    assertThat(stopped.stoppedBy()).isEqualTo("INT");
+    assertThat(stopped.finalStep()).isEqualTo(1);
+    assertThat(stopped.evaluation()).isNull();
+    assertThat(stopped.lastCheckpoint()).isEqualTo(dir.resolve("d/checkpoints/step-1"));
+    assertThat(MetricsLog.read(stopped.metricsLog())).extracting(r -> r.get("step")).containsExactly(1.0);
+
+    TrainingResult resumed = TokenizerTrainer.run(null, null, options().withResume(dir.resolve("d")).withEvaluate(false));
+    assertThat(resumed.stoppedEarly()).isFalse();
+    assertThat(resumed.finalStep()).isEqualTo(2);
+    assertThat(MetricsLog.read(resumed.metricsLog())).extracting(r -> r.get("step")).containsExactly(1.0, 2.0);
+    assertThat(Files.readSymbolicLink(dir.resolve("d/checkpoints/last")).toString()).isEqualTo("step-2");
+    try (NDManager manager = NDManager.newBaseManager()) {
+      for (String file : List.of(TokenizerCheckpoint.GENERATOR_WEIGHTS, TokenizerCheckpoint.EMA_WEIGHTS,
+          TokenizerCheckpoint.DISCRIMINATOR_WEIGHTS, TokenizerCheckpoint.GENERATOR_ADAM, TokenizerCheckpoint.DISCRIMINATOR_ADAM)) {
+        Map<String, NDArray> uninterrupted = WeightFile.read(dir.resolve("a/checkpoints/step-2").resolve(file), manager);
+        Map<String, NDArray> continued = WeightFile.read(resumed.lastCheckpoint().resolve(file), manager);
+        assertThat(continued.keySet()).isEqualTo(uninterrupted.keySet());
+        for (Map.Entry<String, NDArray> e : uninterrupted.entrySet()) {
+          // Stated tolerance: libtorch's CPU kernels are deterministic for one thread; allow float32 rounding.
+          assertThat(continued.get(e.getKey()).allClose(e.getValue(), 1e-5, 1e-6, false)).as(file + " " + e.getKey()).isTrue();
+        }
+      }
+    }
   }
 }

@@ -2,6 +2,7 @@ package dev.ibq.training.tokenizer.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.ibq.training.tokenizer.QuantizerType;
 import java.nio.file.Files;
@@ -93,11 +94,11 @@ class TokenizerTrainingConfigTest {
 
   @Test
   void presetRegistryIsClosed() {
-    assertThat(TokenizerPresets.names()).contains("fmnist-cpu", "fmnist-cpu-vq", "imagenet-paper");
+    assertThat(TokenizerPresets.names()).contains("fmnist-cpu", "fmnist-cpu-vq", "fmnist-sharp", "imagenet-paper");
     assertThatThrownBy(() -> TokenizerPresets.get("fmnist-gpu"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("Unknown tokenizer preset 'fmnist-gpu'")
-        .hasMessageContaining("fmnist-cpu, fmnist-cpu-vq, imagenet-paper");
+        .hasMessageContaining("fmnist-cpu, fmnist-cpu-vq, fmnist-sharp, imagenet-paper");
   }
 
   @Test
@@ -109,13 +110,29 @@ class TokenizerTrainingConfigTest {
     assertThat(paper.architecture().codebookSize()).isEqualTo(16384);
     assertThat(paper.architecture().codeDim()).isEqualTo(256);
     assertThat(paper.emaDecay()).isEqualTo(0.999);
-    for (String name : TokenizerPresets.names()) {
+    // The paper's drops: x0.1 at the end of epochs 250 and 300 of 330 (5005 steps of batch 256 per epoch).
+    assertThat(paper.optimizer().lrDropSteps()).containsExactly(250 * 5005, 300 * 5005);
+    assertThat(paper.steps()).isEqualTo(330 * 5005);
+    for (String name : List.of("fmnist-cpu", "fmnist-cpu-vq", "imagenet-paper")) {
       TokenizerTrainingConfig c = TokenizerPresets.get(name);
-      assertThat(c.optimizer()).isEqualTo(new OptimizerSettings(1e-4, 0.5, 0.9, 1e-8, 0.0, 1.0));
+      assertThat(c.optimizer().withLrDrops(List.of())).isEqualTo(new OptimizerSettings(1e-4, 0.5, 0.9, 1e-8, 0.0, 1.0));
+      assertThat(c.optimizer().lrDropFactor()).isEqualTo(0.1);
       assertThat(c.losses().adversarial()).isEqualTo(0.1);
       assertThat(c.losses().lecam()).isEqualTo(0.05);
       assertThat(c.losses().discriminatorStartStep()).isZero();
+      assertThat(c.emaWarmup()).as("the paper's EMA has a fixed decay").isFalse();
     }
+    // fmnist-sharp: the paper's losses with its four named departures and the paper's drop proportions.
+    TokenizerTrainingConfig sharp = TokenizerPresets.get("fmnist-sharp");
+    assertThat(sharp.optimizer().learningRate()).isEqualTo(4e-4);
+    assertThat(sharp.optimizer().codebookLrScale()).isEqualTo(10.0);
+    assertThat(sharp.losses().discriminatorStartStep()).isEqualTo(1000);
+    assertThat(sharp.emaWarmup()).isTrue();
+    assertThat(sharp.optimizer().lrDropSteps()).containsExactly(sharp.steps() * 250 / 330, sharp.steps() * 300 / 330);
+    assertThat(sharp.optimizer().learningRateAt(0)).isEqualTo(4e-4);
+    assertThat(sharp.optimizer().learningRateAt(sharp.steps() - 1)).isCloseTo(4e-6, within(1e-12));
+    assertThat(sharp.losses().adversarial()).isEqualTo(0.1);
+    assertThat(sharp.losses().entropy()).isEqualTo(0.05);
     assertThat(TokenizerPresets.get("fmnist-cpu").losses().entropy()).isEqualTo(0.05);
     assertThat(TokenizerPresets.get("fmnist-cpu-vq").architecture().quantizer()).isEqualTo(QuantizerType.VQ);
     assertThat(TokenizerPresets.get("fmnist-cpu").architecture().quantizer()).isEqualTo(QuantizerType.IBQ);
