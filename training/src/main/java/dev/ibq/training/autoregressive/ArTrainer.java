@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.google.gson.Gson;
 import dev.ibq.training.autoregressive.data.TokenDataset;
+import dev.ibq.training.optim.AdamW;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -106,7 +107,7 @@ public final class ArTrainer {
 
     try (NDManager manager = NDManager.newBaseManager()) {
       Transformer model;
-      AdamW optimizer = new AdamW(manager, train.beta1(), train.beta2(), 1e-8f, train.weightDecay());
+      ArCheckpoint.Loaded resumed = null;
       long startStep = 0;
       if (resume && Files.isRegularFile(checkpoint)) {
         ArCheckpoint.Loaded loaded = ArCheckpoint.load(checkpoint, manager, true);
@@ -124,11 +125,18 @@ public final class ArTrainer {
                   + " but these records come from tokenizer " + trainSet.tokenizerId() + ".");
         }
         model = loaded.model();
-        optimizer.restore(loaded.firstMoments(), loaded.secondMoments(), header.step());
+        resumed = loaded;
         startStep = header.step();
         LOG.info("Resuming {} at step {}", checkpoint, startStep);
       } else {
         model = new Transformer(manager, config, train.seed());
+      }
+      Map<String, NDArray> tensors = model.parameters().tensors();
+      AdamW optimizer = new AdamW(
+          tensors, manager, train.beta1(), train.beta2(), 1e-8, train.weightDecay(), Map.of(),
+          key -> ArParameters.decays(tensors.get(key)));
+      if (resumed != null) {
+        optimizer.restore(resumed.firstMoments(), resumed.secondMoments(), startStep);
       }
       try (model;
           optimizer;
@@ -201,9 +209,9 @@ public final class ArTrainer {
           collector.backward(ce);
           loss = ce.getFloat();
         }
-        gradNorm = AdamW.clipGradients(params, train.gradClip());
+        gradNorm = AdamW.clipGradientNorm(params, train.gradClip());
         if (Double.isFinite(gradNorm)) {
-          optimizer.update(params, lr);
+          optimizer.step(params, lr);
         } else {
           // NOTE: not in IBQ.md; a step whose gradient is not finite would turn every weight into NaN, so it is
           // skipped (gradients zeroed, no update) and reported, as mixed-precision trainers do.

@@ -9,7 +9,7 @@ import ai.djl.training.GradientCollector;
 import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.image.Preprocessor;
 import dev.ibq.image.source.FashionMnist;
-import dev.ibq.training.autoregressive.AdamW;
+import dev.ibq.training.optim.AdamW;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -71,7 +71,7 @@ public final class ClassifierTrainer {
     Engine.getInstance().setRandomSeed((int) options.seed());
     try (NDManager manager = NDManager.newBaseManager();
         FmnistClassifier classifier = FmnistClassifier.create(manager, spec, FashionMnist.CLASS_NAMES.size());
-        AdamW adam = new AdamW(manager, 0.9f, 0.999f, 1e-8f, 0f)) {
+        AdamW adam = AdamW.adam(classifier.parameters(), manager, 0.9, 0.999, 1e-8, Map.of())) {
       Map<String, NDArray> params = classifier.parameters();
       Random random = new Random(options.seed());
       int[] order = new int[train.count()];
@@ -106,7 +106,7 @@ public final class ClassifierTrainer {
               collector.backward(loss);
               lossSum += loss.getFloat();
             }
-            adam.update(params, options.learningRate());
+            adam.step(params, options.learningRate());
           }
           batches++;
         }

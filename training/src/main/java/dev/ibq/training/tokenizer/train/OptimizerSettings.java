@@ -10,7 +10,7 @@ import java.util.List;
  * @param beta1 first-moment decay (IBQ: 0.5)
  * @param beta2 second-moment decay (IBQ: 0.9)
  * @param epsilon added to the root of the second moment (PyTorch's default 1e-8)
- * @param weightDecay L2 weight decay (IBQ: 0)
+ * @param weightDecay decoupled (AdamW) weight decay of every tensor (IBQ: 0)
  * @param codebookLrScale multiplies the learning rate of the codebook C only (IBQ: 1, the paper's recipe).
  *     NOTE: not in the paper. It exists for the named remedy variant of the utilization benchmark: with Adam
  *     every parameter moves at most about lr per step, so in a short CPU run (hundreds of steps at 1e-4) an

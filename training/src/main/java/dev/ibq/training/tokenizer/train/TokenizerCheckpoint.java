@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import dev.ibq.image.PreprocessingSpec;
+import dev.ibq.training.optim.AdamW;
 import dev.ibq.training.tokenizer.IbqTokenizerModel;
 import dev.ibq.training.tokenizer.PatchDiscriminator;
 import java.io.IOException;
@@ -143,8 +144,8 @@ public final class TokenizerCheckpoint {
       IbqTokenizerModel model,
       IbqTokenizerModel emaModel,
       PatchDiscriminator discriminator,
-      AdamOptimizer generatorAdam,
-      AdamOptimizer discriminatorAdam) {}
+      AdamW generatorAdam,
+      AdamW discriminatorAdam) {}
 
   /**
    * Writes {@code checkpoints/step-N/} under {@code runDir} and points {@code checkpoints/last} at it.

@@ -10,6 +10,7 @@ import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.image.Preprocessor;
 import dev.ibq.image.source.FashionMnist;
 import dev.ibq.training.data.ImageBatches;
+import dev.ibq.training.optim.AdamW;
 import dev.ibq.training.report.MetricsLog;
 import dev.ibq.training.report.ProgressBar;
 import dev.ibq.training.report.TrainingCurves;
@@ -158,8 +159,8 @@ public final class TokenizerTrainer {
     final IbqTokenizerModel model;
     final IbqTokenizerModel emaModel;
     final PatchDiscriminator discriminator;
-    final AdamOptimizer generatorAdam;
-    final AdamOptimizer discriminatorAdam;
+    final AdamW generatorAdam;
+    final AdamW discriminatorAdam;
     final WeightEma ema;
     final LecamEma lecam;
     final ImageBatches batches;
@@ -189,8 +190,8 @@ public final class TokenizerTrainer {
           root, config.architecture().inChannels(), w.discriminatorChannels(), w.discriminatorLayers());
       this.emaModel = IbqTokenizerModel.create(config.architecture(), root);
       this.initialCodebook = model.quantizer().embedding().toFloatArray();
-      this.generatorAdam = new AdamOptimizer(config.optimizer(), model.parameters(), root, codebookScale(config));
-      this.discriminatorAdam = new AdamOptimizer(config.optimizer(), discriminator.parameters(), root);
+      this.generatorAdam = optimizer(config.optimizer(), model.parameters(), root, codebookScale(config));
+      this.discriminatorAdam = optimizer(config.optimizer(), discriminator.parameters(), root, Map.of());
       this.ema = new WeightEma(config.emaDecay(), config.emaWarmup(), emaModel.stateDict(), model.stateDict());
       this.lecam = new LecamEma(w.lecamDecay());
       this.batches = new ImageBatches(train, preprocessor, config.batchSize(), config.seed());
@@ -383,7 +384,7 @@ public final class TokenizerTrainer {
           total = scalar(loss);
         }
         // The generator's backward went through D as well: drop those gradients before D's next update.
-        AdamOptimizer.zeroGradients(discriminator.parameters());
+        AdamW.zeroGradients(discriminator.parameters());
         generatorAdam.step(model.parameters(), lr);
         ema.update(model.stateDict(), scope);
 
@@ -433,6 +434,14 @@ public final class TokenizerTrainer {
       base += (double) initial[i] * initial[i];
     }
     return base == 0 ? Double.NaN : Math.sqrt(diff / base);
+  }
+
+  /**
+   * The optimiser of one parameter group: Adam (beta1, beta2, eps) with the settings' decoupled weight decay on
+   * every tensor (the paper: none).
+   */
+  static AdamW optimizer(OptimizerSettings s, Map<String, NDArray> parameters, NDManager manager, Map<String, Double> scales) {
+    return new AdamW(parameters, manager, s.beta1(), s.beta2(), s.epsilon(), s.weightDecay(), scales, key -> true);
   }
 
   /** The codebook learning-rate multiplier as the generator optimiser's per-parameter scale (none at 1). */
