@@ -3,6 +3,8 @@ package dev.ibq.training.cli;
 import ai.djl.ndarray.NDManager;
 import dev.ibq.image.Preprocessor;
 import dev.ibq.image.source.FashionMnist;
+import dev.ibq.training.data.LabelledImages;
+import dev.ibq.training.data.TrainingData;
 import dev.ibq.training.tokenizer.train.DeviceSelection;
 import dev.ibq.training.tokenizer.train.EvaluationResult;
 import dev.ibq.training.tokenizer.train.TokenizerCheckpoint;
@@ -66,14 +68,11 @@ public final class EvalTokenizerCommand implements Callable<Integer> {
   public Result run() {
     TrainTokenizerCommand.applyThreads(threads);
     DeviceSelection.Choice choice = DeviceSelection.select(device);
-    FashionMnist test;
-    try {
-      test = FashionMnist.load(dataDir == null ? FashionMnist.defaultDir() : dataDir, FashionMnist.Split.TEST);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read the Fashion-MNIST test set: " + e.getMessage(), e);
-    }
     try (NDManager manager = NDManager.newBaseManager(choice.device())) {
       TokenizerCheckpoint.Loaded loaded = TokenizerCheckpoint.load(checkpoint, manager, !raw);
+      // The test split of the data set the checkpoint was trained on (Fashion-MNIST or its image folder).
+      LabelledImages test = TrainingData.open(
+          loaded.config().dataset(), loaded.preprocessing(), dataDir == null ? FashionMnist.defaultDir() : dataDir).test();
       Path dir = out != null ? out : loaded.directory().getParent().getParent();
       String suffix = "step-" + loaded.step() + (raw ? "-raw" : "");
       EvaluationResult evaluation = TokenizerEvaluator.evaluate(

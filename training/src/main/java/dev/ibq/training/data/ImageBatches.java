@@ -8,8 +8,9 @@ import dev.ibq.image.source.FashionMnist;
 import java.util.Random;
 
 /**
- * Fashion-MNIST as DJL batches {@code (B, C, H, W)} float32 in [-1, 1], every image taken through the
- * shared {@link Preprocessor} (the one preprocessing implementation).
+ * A labelled image set ({@link LabelledImages}: Fashion-MNIST or the user's folder) as DJL batches
+ * {@code (B, C, H, W)} float32 in [-1, 1], every image taken through the shared {@link Preprocessor} (the one
+ * preprocessing implementation).
  *
  * <p>Training order: shuffled epochs. The permutation of epoch e is a pure function of (seed, e), so
  * the data position {@link Position} (epoch, offset) is all a checkpoint needs to continue with exactly
@@ -21,7 +22,7 @@ public final class ImageBatches {
   /** Where the next batch starts: epoch number and offset into that epoch's permutation. */
   public record Position(long epoch, int offset) {}
 
-  private final FashionMnist data;
+  private final LabelledImages data;
   private final Preprocessor preprocessor;
   private final int batchSize;
   private final long seed;
@@ -29,7 +30,7 @@ public final class ImageBatches {
   private int offset;
   private int[] permutation;
 
-  public ImageBatches(FashionMnist data, Preprocessor preprocessor, int batchSize, long seed) {
+  public ImageBatches(LabelledImages data, Preprocessor preprocessor, int batchSize, long seed) {
     if (batchSize <= 0 || batchSize > data.size()) {
       throw new IllegalArgumentException(
           "The batch size is " + batchSize + "; it must be between 1 and the " + data.size() + " images of the data set.");
@@ -85,16 +86,21 @@ public final class ImageBatches {
   }
 
   /** The images at {@code indices}, in that order, as one batch (B, C, H, W). */
-  public static NDArray batch(FashionMnist data, Preprocessor preprocessor, int[] indices, NDManager manager) {
+  public static NDArray batch(LabelledImages data, Preprocessor preprocessor, int[] indices, NDManager manager) {
     return manager.create(floats(data, preprocessor, indices), shape(preprocessor, indices.length));
   }
 
+  /** Fashion-MNIST images at {@code indices} as one batch (B, C, H, W). */
+  public static NDArray batch(FashionMnist data, Preprocessor preprocessor, int[] indices, NDManager manager) {
+    return batch(new FashionMnistImages(data), preprocessor, indices, manager);
+  }
+
   /** The preprocessed images at {@code indices} as one (B, C, H, W) row-major float array. */
-  public static float[] floats(FashionMnist data, Preprocessor preprocessor, int[] indices) {
+  public static float[] floats(LabelledImages data, Preprocessor preprocessor, int[] indices) {
     int size = preprocessor.spec().tensorSize();
     float[] out = new float[indices.length * size];
     for (int i = 0; i < indices.length; i++) {
-      preprocessor.applyInto(data.image(indices[i]), out, i * size);
+      data.preprocessInto(indices[i], preprocessor, out, i * size);
     }
     return out;
   }

@@ -25,7 +25,7 @@ class ImageBatchesTest {
   @Test
   void batchesAreTheSharedPreprocessorsTensorsInShuffledOrder() {
     try (NDManager manager = NDManager.newBaseManager()) {
-      ImageBatches batches = new ImageBatches(test, preprocessor, 4, 7);
+      ImageBatches batches = new ImageBatches(new FashionMnistImages(test), preprocessor, 4, 7);
       NDArray batch = batches.next(manager);
       assertThat(batch.getShape()).isEqualTo(new Shape(4, 1, 32, 32));
       int[] order = ImageBatches.permutation(test.size(), 7, 0);
@@ -43,14 +43,14 @@ class ImageBatchesTest {
     assertThat(ImageBatches.permutation(1000, 3, 6)).isNotEqualTo(a);
     assertThat(Arrays.stream(a).sorted().toArray()).containsExactly(ImageBatches.range(0, 1000));
     try (NDManager manager = NDManager.newBaseManager()) {
-      ImageBatches first = new ImageBatches(test, preprocessor, 3000, 1);
+      ImageBatches first = new ImageBatches(new FashionMnistImages(test), preprocessor, 3000, 1);
       first.next(manager);
       first.next(manager);
       first.next(manager); // 9000 of 10000 used
       ImageBatches.Position saved = first.position();
       float[] fourth = first.next(manager).toFloatArray(); // starts epoch 1: a batch never straddles epochs
       assertThat(first.position()).isEqualTo(new ImageBatches.Position(1, 3000));
-      ImageBatches replay = new ImageBatches(test, preprocessor, 3000, 1);
+      ImageBatches replay = new ImageBatches(new FashionMnistImages(test), preprocessor, 3000, 1);
       replay.seek(saved);
       // (Arrays.equals: assertj's containsExactly is quadratic on 3 million floats)
       assertThat(Arrays.equals(replay.next(manager).toFloatArray(), fourth)).isTrue();

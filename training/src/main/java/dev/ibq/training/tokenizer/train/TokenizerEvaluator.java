@@ -7,6 +7,7 @@ import com.google.gson.GsonBuilder;
 import dev.ibq.image.Preprocessor;
 import dev.ibq.image.source.FashionMnist;
 import dev.ibq.training.data.ImageBatches;
+import dev.ibq.training.data.LabelledImages;
 import dev.ibq.training.report.ReconstructionGrid;
 import dev.ibq.training.tokenizer.IbqTokenizerModel;
 import dev.ibq.training.tokenizer.QuantizerType;
@@ -43,7 +44,7 @@ public final class TokenizerEvaluator {
    * @param gridImages how many to show in the grid PNG (written only when {@code gridPng} is not null)
    */
   public static EvaluationResult evaluate(
-      IbqTokenizerModel model, FashionMnist test, Preprocessor preprocessor, int limit, int gridImages, Path gridPng, long step,
+      IbqTokenizerModel model, LabelledImages test, Preprocessor preprocessor, int limit, int gridImages, Path gridPng, long step,
       NDManager parent) {
     long started = System.nanoTime();
     int n = limit <= 0 ? test.size() : Math.min(limit, test.size());
@@ -52,8 +53,9 @@ public final class TokenizerEvaluator {
     int channels = spec.channels();
     int height = spec.height();
     int width = spec.width();
-    int cropH = Math.min(height, test.rows());
-    int cropW = Math.min(width, test.cols());
+    int[] content = test.contentSize(spec);
+    int cropH = content[0];
+    int cropW = content[1];
     String region = cropH == height && cropW == width
         ? "whole " + height + "x" + width + " image"
         : "central " + cropH + "x" + cropW + " (padding excluded)";

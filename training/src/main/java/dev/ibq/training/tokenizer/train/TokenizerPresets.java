@@ -26,6 +26,10 @@ import java.util.function.Supplier;
  *       autoencoder that already reconstructs; NOTE: the EMA has taming's warm-up ({@code ema_warmup}): with the
  *       paper's fixed 0.999 the random initialisation would still weigh 0.999^3200 = 4% in the final EMA. The measured comparisons behind them are in
  *       training/benchmarks/tokenizer-sharp.md.
+ *   <li>{@code rgb-cpu}: the user's own labelled RGB images ({@code --set dataset=folder:/path}, one sub-folder per
+ *       class or the ImageNet train/val layout) at 64x64 (shorter side to 64, center crop), sized for this 2-core
+ *       CPU: ch 32, ch_mult [1,2,2,2] (8x down: 8x8 = 64 tokens), K 1024, D 256, attention at 8, the fmnist-sharp
+ *       schedule and departures. It names a placeholder folder; a run must set {@code dataset}.
  *   <li>{@code imagenet-paper}: the paper's recipe at 256x256 (ch 128, ch_mult [1,1,2,2,4], 16x16 tokens,
  *       K 16384, D 256, EMA 0.999 fixed, 330 epochs with x0.1 lr drops at the end of epochs 250 and 300).
  *       NOTE: IBQ.md does not state the batch size; 256 is a placeholder of the right order, which makes an
@@ -41,6 +45,7 @@ public final class TokenizerPresets {
     PRESETS.put("fmnist-cpu", TokenizerPresets::fmnistCpu);
     PRESETS.put("fmnist-cpu-vq", TokenizerPresets::fmnistCpuVq);
     PRESETS.put("fmnist-sharp", TokenizerPresets::fmnistSharp);
+    PRESETS.put("rgb-cpu", TokenizerPresets::rgbCpu);
     PRESETS.put("imagenet-paper", TokenizerPresets::imagenetPaper);
   }
 
@@ -108,6 +113,18 @@ public final class TokenizerPresets {
     return new TokenizerTrainingConfig(
         "fmnist-sharp", base.dataset(), base.preprocessing(), base.architecture(), optimizer, losses, 32, steps, 0L,
         0.999, true, 50, 800, 200, 200, 0, 32);
+  }
+
+  private static TokenizerTrainingConfig rgbCpu() {
+    TokenizerTrainingConfig sharp = fmnistSharp();
+    TokenizerArchitecture a = sharp.architecture();
+    TokenizerArchitecture rgb = new TokenizerArchitecture(
+        64, 3, 3, a.ch(), List.of(1, 2, 2, 2), a.numResBlocks(), List.of(8), a.zChannels(), a.codeDim(), a.codebookSize(),
+        a.groupNormGroups(), a.dropout(), a.quantizer());
+    return new TokenizerTrainingConfig(
+        "rgb-cpu", "folder:images", "rgb-64", rgb, sharp.optimizer(), sharp.losses(), sharp.batchSize(), sharp.steps(),
+        sharp.seed(), sharp.emaDecay(), sharp.emaWarmup(), sharp.logEvery(), sharp.checkpointEvery(), sharp.figureEvery(),
+        sharp.utilizationWindow(), sharp.evalImages(), sharp.gridImages());
   }
 
   /** ImageNet-1k training images / the placeholder batch 256, rounded up. */

@@ -10,6 +10,8 @@ import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.image.Preprocessor;
 import dev.ibq.image.source.FashionMnist;
 import dev.ibq.training.data.ImageBatches;
+import dev.ibq.training.data.LabelledImages;
+import dev.ibq.training.data.TrainingData;
 import dev.ibq.training.optim.AdamW;
 import dev.ibq.training.report.MetricsLog;
 import dev.ibq.training.report.ProgressBar;
@@ -71,11 +73,30 @@ public final class TokenizerTrainer {
 
   /** The preprocessing spec a config names. */
   public static PreprocessingSpec preprocessingSpec(TokenizerTrainingConfig config) {
-    return switch (config.preprocessing()) {
-      case TokenizerTrainingConfig.FASHION_MNIST_32 -> PreprocessingSpec.fashionMnist32();
-      case TokenizerTrainingConfig.IMAGENET_256 -> PreprocessingSpec.rgbCenterCrop(256);
-      default -> throw new IllegalArgumentException("Unknown preprocessing '" + config.preprocessing() + "'.");
-    };
+    return preprocessingSpec(config.preprocessing());
+  }
+
+  /**
+   * The preprocessing spec of a name: {@value TokenizerTrainingConfig#FASHION_MNIST_32}, {@value
+   * TokenizerTrainingConfig#IMAGENET_256} (= rgb-256), {@code rgb-N} or {@code gray-N} (shorter side to N, center crop).
+   */
+  public static PreprocessingSpec preprocessingSpec(String name) {
+    if (TokenizerTrainingConfig.FASHION_MNIST_32.equals(name)) {
+      return PreprocessingSpec.fashionMnist32();
+    }
+    if (TokenizerTrainingConfig.IMAGENET_256.equals(name)) {
+      return PreprocessingSpec.rgbCenterCrop(256);
+    }
+    if (name != null && name.matches("(rgb|gray)-[1-9][0-9]{0,3}")) {
+      int size = Integer.parseInt(name.substring(name.indexOf('-') + 1));
+      PreprocessingSpec rgb = PreprocessingSpec.rgbCenterCrop(size);
+      return name.startsWith("rgb")
+          ? rgb
+          : new PreprocessingSpec(size, size, 1, rgb.resize(), rgb.interpolation(), rgb.padValue());
+    }
+    throw new IllegalArgumentException(
+        "preprocessing is '" + name + "'; expected " + TokenizerTrainingConfig.FASHION_MNIST_32 + ", "
+            + TokenizerTrainingConfig.IMAGENET_256 + ", rgb-N or gray-N (N pixels, e.g. rgb-64).");
   }
 
   /** The config stored with a checkpoint that {@code --resume} would continue. */
@@ -110,11 +131,6 @@ public final class TokenizerTrainer {
                 + " steps; pass a larger --steps to continue it.");
       }
     }
-    if (!TokenizerTrainingConfig.FASHION_MNIST.equals(config.dataset())) {
-      throw new IllegalArgumentException(
-          "Dataset '" + config.dataset() + "' has no reader in this project; only " + TokenizerTrainingConfig.FASHION_MNIST
-              + " can be trained here (the imagenet-paper preset documents the paper's recipe).");
-    }
     if (config.losses().perceptual() > 0 && options.perceptual() == null) {
       throw new IllegalArgumentException(
           "losses.perceptual is " + config.losses().perceptual() + " but no perceptual network was supplied; set it to 0 or pass a"
@@ -133,14 +149,10 @@ public final class TokenizerTrainer {
       throw new UncheckedIOException("Cannot create run directory " + outputDir, e);
     }
     DeviceSelection.Choice device = DeviceSelection.select(options.device());
-    FashionMnist train;
-    FashionMnist test;
-    try {
-      train = FashionMnist.load(options.dataDir(), FashionMnist.Split.TRAIN);
-      test = FashionMnist.load(options.dataDir(), FashionMnist.Split.TEST);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read Fashion-MNIST from " + options.dataDir() + ": " + e.getMessage(), e);
-    }
+    TrainingData.Splits data = TrainingData.open(config.dataset(), spec, options.dataDir());
+    LabelledImages train = data.train();
+    LabelledImages test = data.test();
+    LOG.info("Training images: {}; evaluation images: {}", train.describe(), test.describe());
     try (NDManager root = NDManager.newBaseManager(device.device())) {
       return new Run(config, outputDir, options, device, spec, train, test, root, resumeDir, resumeState).train();
     }
@@ -154,7 +166,7 @@ public final class TokenizerTrainer {
     final DeviceSelection.Choice device;
     final PreprocessingSpec spec;
     final Preprocessor preprocessor;
-    final FashionMnist test;
+    final LabelledImages test;
     final NDManager root;
     final IbqTokenizerModel model;
     final IbqTokenizerModel emaModel;
@@ -173,7 +185,7 @@ public final class TokenizerTrainer {
     final float[] initialCodebook;
 
     Run(TokenizerTrainingConfig config, Path runDir, TrainingOptions options, DeviceSelection.Choice device, PreprocessingSpec spec,
-        FashionMnist train, FashionMnist test, NDManager root, Path resumeDir, TrainingState resumeState) {
+        LabelledImages train, LabelledImages test, NDManager root, Path resumeDir, TrainingState resumeState) {
       this.config = config;
       this.runDir = runDir;
       this.options = options;

@@ -14,9 +14,11 @@ import java.util.Map;
  * this record: {@code architecture.codebook_size}, {@code losses.entropy}, {@code batch_size}).
  *
  * @param preset the preset this config started from (names run directories; informative only)
- * @param dataset the training data; only {@value #FASHION_MNIST} is available here
+ * @param dataset the training data: {@value #FASHION_MNIST} or {@code folder:PATH} (the user's labelled images;
+ *     see {@link dev.ibq.training.data.TrainingData})
  * @param preprocessing the name of the shared preprocessing spec the images go through
- *     ({@value #FASHION_MNIST_32}: 28x28 padded to 32x32, one channel, values in [-1, 1])
+ *     ({@value #FASHION_MNIST_32}: 28x28 padded to 32x32, one channel; {@code rgb-N} / {@code gray-N}: shorter
+ *     side to N, center crop N x N, 3 or 1 channels; {@value #IMAGENET_256} = rgb-256; values in [-1, 1])
  * @param architecture the tokenizer (encoder, quantizer, decoder) to build
  * @param optimizer Adam settings for the generator and for the discriminator
  * @param losses loss weights
@@ -53,22 +55,18 @@ public record TokenizerTrainingConfig(
     int evalImages,
     int gridImages) {
 
-  public static final String FASHION_MNIST = "fashion-mnist";
-  public static final String IMAGENET = "imagenet";
+  public static final String FASHION_MNIST = dev.ibq.training.data.TrainingData.FASHION_MNIST;
+  public static final String IMAGENET = dev.ibq.training.data.TrainingData.IMAGENET;
   public static final String FASHION_MNIST_32 = "fashion-mnist-32";
   public static final String IMAGENET_256 = "imagenet-256";
 
-  /** The datasets a config may name; only Fashion-MNIST has a reader in this project. */
-  public static final List<String> DATASETS = List.of(FASHION_MNIST, IMAGENET);
 
   public TokenizerTrainingConfig {
-    if (!DATASETS.contains(dataset)) {
-      throw new IllegalArgumentException("dataset is '" + dataset + "'; expected one of " + DATASETS + ".");
-    }
-    if (!List.of(FASHION_MNIST_32, IMAGENET_256).contains(preprocessing)) {
+    if (!dev.ibq.training.data.TrainingData.isKnown(dataset)) {
       throw new IllegalArgumentException(
-          "preprocessing is '" + preprocessing + "'; expected " + FASHION_MNIST_32 + " or " + IMAGENET_256 + ".");
+          "dataset is '" + dataset + "'; expected " + dev.ibq.training.data.TrainingData.expected() + ".");
     }
+    TokenizerTrainer.preprocessingSpec(preprocessing); // throws naming the accepted forms
     positive("batch_size", batchSize);
     positive("steps", steps);
     positive("log_every", logEvery);

@@ -112,7 +112,7 @@ class TokenizerTrainerTest {
       assertThat(loaded.preprocessing()).isEqualTo(PreprocessingSpec.fashionMnist32());
       assertThat(loaded.step()).isEqualTo(2);
       EvaluationResult again = TokenizerEvaluator.evaluate(
-          loaded.model(), FashionMnist.load(FashionMnist.Split.TEST), new Preprocessor(loaded.preprocessing()), config.evalImages(),
+          loaded.model(), new dev.ibq.training.data.FashionMnistImages(FashionMnist.load(FashionMnist.Split.TEST)), new Preprocessor(loaded.preprocessing()), config.evalImages(),
           0, null, 2, manager);
       EvaluationResult original = twoSteps.evaluation();
       assertThat(again.usedCodes()).isEqualTo(original.usedCodes());

@@ -98,7 +98,7 @@ class TokenizerTrainingConfigTest {
     assertThatThrownBy(() -> TokenizerPresets.get("fmnist-gpu"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("Unknown tokenizer preset 'fmnist-gpu'")
-        .hasMessageContaining("fmnist-cpu, fmnist-cpu-vq, fmnist-sharp, imagenet-paper");
+        .hasMessageContaining("fmnist-cpu, fmnist-cpu-vq, fmnist-sharp, rgb-cpu, imagenet-paper");
   }
 
   @Test
