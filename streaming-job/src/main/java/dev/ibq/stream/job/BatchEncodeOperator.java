@@ -61,6 +61,7 @@ public final class BatchEncodeOperator extends AbstractStreamOperator<TokenRecor
   private final int batchSize;
   private final long maxWaitMs;
   private final int metricsWindowTokens;
+  private final int deadLetterMaxPayloadBytes;
 
   private transient BatchTokenizer tokenizer;
   private transient List<PreparedImage> buffer;
@@ -85,6 +86,7 @@ public final class BatchEncodeOperator extends AbstractStreamOperator<TokenRecor
    * @param batchSize most images per batch
    * @param maxWaitMs longest wait of the first image of a batch
    * @param metricsWindowTokens tokens covered by the utilization and perplexity gauges
+   * @param deadLetterMaxPayloadBytes dead letters carry at most this much of the original value
    */
   public BatchEncodeOperator(
       BatchTokenizerFactory tokenizerFactory,
@@ -92,7 +94,8 @@ public final class BatchEncodeOperator extends AbstractStreamOperator<TokenRecor
       PreprocessingDescriptor descriptor,
       int batchSize,
       long maxWaitMs,
-      int metricsWindowTokens) {
+      int metricsWindowTokens,
+      int deadLetterMaxPayloadBytes) {
     if (batchSize <= 0 || maxWaitMs <= 0) {
       throw new IllegalArgumentException(
           "Batch size is " + batchSize + " and max wait " + maxWaitMs + " ms; both must be positive.");
@@ -103,6 +106,7 @@ public final class BatchEncodeOperator extends AbstractStreamOperator<TokenRecor
     this.batchSize = batchSize;
     this.maxWaitMs = maxWaitMs;
     this.metricsWindowTokens = metricsWindowTokens;
+    this.deadLetterMaxPayloadBytes = deadLetterMaxPayloadBytes;
   }
 
   @Override
@@ -261,7 +265,8 @@ public final class BatchEncodeOperator extends AbstractStreamOperator<TokenRecor
       for (PreparedImage img : buffer) {
         output.collect(
             DeadLetters.TAG,
-            new StreamRecord<>(DeadLetters.of(img, ErrorCode.INFERENCE_FAILED, DeadLetters.STAGE_ENCODE, failure, now)));
+            new StreamRecord<>(DeadLetters.of(
+                img, ErrorCode.INFERENCE_FAILED, DeadLetters.STAGE_ENCODE, failure, now, deadLetterMaxPayloadBytes)));
         inferenceFailed.inc();
       }
     } else {

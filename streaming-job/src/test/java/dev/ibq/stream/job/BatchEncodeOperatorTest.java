@@ -39,7 +39,7 @@ class BatchEncodeOperatorTest {
       int batchSize, BatchTokenizerFactory factory, TokenizerIdentity expected) throws Exception {
     BatchEncodeOperator op =
         new BatchEncodeOperator(
-            factory, expected, PreprocessingSpec.fashionMnist32().toDescriptor(), batchSize, MAX_WAIT, 1000);
+            factory, expected, PreprocessingSpec.fashionMnist32().toDescriptor(), batchSize, MAX_WAIT, 1000, 1 << 20);
     return new OneInputStreamOperatorTestHarness<>(op);
   }
 
@@ -227,7 +227,7 @@ class BatchEncodeOperatorTest {
         };
     BatchEncodeOperator op =
         new BatchEncodeOperator(
-            ThresholdTokenizer.factory(), ThresholdTokenizer.IDENTITY, PreprocessingSpec.fashionMnist32().toDescriptor(), 4, MAX_WAIT, 1000);
+            ThresholdTokenizer.factory(), ThresholdTokenizer.IDENTITY, PreprocessingSpec.fashionMnist32().toDescriptor(), 4, MAX_WAIT, 1000, 1 << 20);
     try (MockEnvironment env = new MockEnvironmentBuilder().setMetricGroup(task).build();
         var h = new OneInputStreamOperatorTestHarness<>(op, env)) {
       h.open();
