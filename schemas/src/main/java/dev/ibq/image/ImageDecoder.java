@@ -49,6 +49,7 @@ public final class ImageDecoder {
       throw new ImageRejectedException(Reason.TOO_LARGE, "The encoded image is " + encoded.length
           + " bytes; the limit is " + limits.maxEncodedBytes() + " bytes (max-encoded-bytes).");
     }
+    ImageReaders.providersInOrder(); // loads the readers first: class loading is not the image's decode time
     long start = System.nanoTime();
     long deadline = start + limits.decodeTimeoutMillis() * 1_000_000L;
     try (BoundedImageStream input = new BoundedImageStream(encoded, deadline, limits.decodeTimeoutMillis())) {
