@@ -6,7 +6,8 @@ import javax.imageio.stream.ImageInputStreamImpl;
 
 /**
  * An {@code ImageInputStream} over encoded bytes in memory that enforces a decode deadline: every read
- * past the deadline throws {@link DeadlineExceeded}. Reads return at most {@value #MAX_READ} bytes, so a
+ * past the deadline throws {@link DeadlineExceeded} (single-byte reads check every 1024th call). Reads
+ * return at most {@value #MAX_READ} bytes, so a
  * reader that works slowly through its input (e.g. a JPEG with thousands of progressive scans) asks
  * for more data, and meets the deadline, often.
  */
@@ -26,6 +27,7 @@ final class BoundedImageStream extends ImageInputStreamImpl {
   private final byte[] bytes;
   private final long deadlineNanos;
   private final long budgetMillis;
+  private int singleReads;
 
   BoundedImageStream(byte[] bytes, long deadlineNanos, long budgetMillis) {
     this.bytes = bytes;
@@ -47,7 +49,9 @@ final class BoundedImageStream extends ImageInputStreamImpl {
   @Override
   public int read() throws IOException {
     checkClosed();
-    checkDeadline();
+    if ((++singleReads & 0x3FF) == 0) {
+      checkDeadline(); // every 1024 single-byte reads: marker scanners read byte by byte
+    }
     bitOffset = 0;
     if (streamPos >= bytes.length) {
       return -1;
