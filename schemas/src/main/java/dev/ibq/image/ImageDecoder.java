@@ -103,7 +103,9 @@ public final class ImageDecoder {
     int bands = type == null ? 4 : type.getSampleModel().getNumBands();
     int bits = type == null ? 64 : bitsPerPixel(type.getSampleModel());
     int floatBands = type != null && type.getColorModel() instanceof IndexColorModel icm ? (icm.hasAlpha() ? 4 : 3) : bands;
-    long memory = DecodeLimits.decodeMemoryBytes(width, height, floatBands, bits);
+    int orientation = Orientation.of(format, encoded);
+    long memory = DecodeLimits.decodeMemoryBytes(width, height, floatBands, bits)
+        + (orientation > 1 ? (long) width * height * bits / 8 : 0); // the turned copy of the raster
     if (memory > limits.maxDecodedBytes()) {
       throw new ImageRejectedException(Reason.TOO_LARGE, "The " + name + " image is " + width + "x" + height + " with "
           + bands + " channels of " + bits + " bits per pixel in all" + (type == null ? " (assumed: the header does not say)" : "")
@@ -135,7 +137,7 @@ public final class ImageDecoder {
       throw new ImageRejectedException(Reason.CORRUPT_IMAGE, "The " + name + " image ("
           + width + "x" + height + ") decoded with warnings " + warnings + "; strict decoding treats it as corrupt.");
     }
-    return new DecodedImage(Orientation.apply(image, Orientation.of(format, encoded)), format);
+    return new DecodedImage(Orientation.apply(image, orientation), format);
   }
 
   /**

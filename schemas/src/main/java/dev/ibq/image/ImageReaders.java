@@ -45,7 +45,7 @@ final class ImageReaders {
     ServiceRegistry registry = new ServiceRegistry(List.<Class<?>>of(ImageReaderSpi.class).iterator());
     ImageReaderSpi jdkPng = null;
     ImageReaderSpi jdkGif = null;
-    Iterator<ImageReaderSpi> all = IIORegistry.getDefaultInstance().getServiceProviders(ImageReaderSpi.class, false);
+    Iterator<ImageReaderSpi> all = defaultRegistry().getServiceProviders(ImageReaderSpi.class, false);
     while (all.hasNext()) {
       ImageReaderSpi spi = all.next();
       if (spi.getClass().getModule() != ImageReaderSpi.class.getModule()) {
@@ -76,6 +76,22 @@ final class ImageReaders {
       ordered.add(jdkGif);
     }
     return List.copyOf(ordered);
+  }
+
+  /**
+   * ImageIO's registry, for the JDK's own providers. When this is its first use in the JVM, it is
+   * initialized with the platform class loader as the context class loader, so that its scan of
+   * "application" plugins does not register (and pin) the plugins of the job's class loader.
+   */
+  private static IIORegistry defaultRegistry() {
+    Thread t = Thread.currentThread();
+    ClassLoader context = t.getContextClassLoader();
+    t.setContextClassLoader(ClassLoader.getPlatformClassLoader());
+    try {
+      return IIORegistry.getDefaultInstance();
+    } finally {
+      t.setContextClassLoader(context);
+    }
   }
 
   /** A new reader for the bytes {@code input} holds, or null when no provider can read them. */

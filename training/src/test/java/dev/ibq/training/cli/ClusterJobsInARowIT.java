@@ -10,6 +10,7 @@ import dev.ibq.schemas.TokenRecord;
 import dev.ibq.stream.cluster.ProjectPaths;
 import dev.ibq.stream.cluster.StandaloneCluster;
 import dev.ibq.stream.config.JobConfig;
+import dev.ibq.stream.embedded.ImageRecords;
 import dev.ibq.stream.kafka.AvroTopicReader;
 import dev.ibq.stream.kafka.ImageProducer;
 import dev.ibq.stream.kafka.KafkaBrokerProcess;
@@ -31,23 +32,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Two jobs in a row on one TaskManager JVM of a real standalone cluster, both fed JPEG and lossless WebP
- * images (the formats whose TwelveMonkeys readers live in the job jar). The first job is cancelled, so
- * Flink closes its user-code class loader; the second gets a new one in the same JVM. With image readers
- * taken from ImageIO's JVM-wide registry, the second job met the first job's closed plugins
- * (NoClassDefFoundError) and restarted until it failed.
+ * Two jobs in a row on one TaskManager JVM of a real standalone cluster. The first job gets PNG images
+ * (decoded by the JDK, so the TwelveMonkeys reader classes in its class loader are never loaded) and is
+ * cancelled, so Flink closes its user-code class loader; the second job, in a new class loader in the
+ * same JVM, gets JPEG and lossless WebP images (TwelveMonkeys readers). With readers taken from ImageIO's
+ * JVM-wide registry, the second job could be handed the first job's plugins, whose reader classes can no
+ * longer be loaded (NoClassDefFoundError), and restarted until it failed.
  */
 class ClusterJobsInARowIT {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterJobsInARowIT.class);
 
   @TempDir static Path tmp;
   private static StandaloneCluster cluster;
-  private static List<ImageRecord> images;
+  private static List<ImageRecord> pngs;
+  private static List<ImageRecord> jpegsAndWebps;
 
   @BeforeAll
   static void startCluster() throws Exception {
     FashionMnist test = FashionMnist.load(FashionMnist.Split.TEST);
-    images = new ArrayList<>();
+    pngs = ImageRecords.fashionMnist(test, 100, 60);
+    jpegsAndWebps = new ArrayList<>();
     for (int i = 0; i < 60; i++) {
       BufferedImage gray = test.image(i);
       BufferedImage rgb = new BufferedImage(28, 28, BufferedImage.TYPE_INT_RGB);
@@ -55,7 +59,7 @@ class ClusterJobsInARowIT {
       byte[] encoded = i % 2 == 0
           ? HostileImages.encode(rgb, "jpeg")
           : HostileImages.losslessWebp(28, 28, 0, 255, (x, y) -> gray.getRaster().getSample(x, y, 0) > 100);
-      images.add(ImageRecord.newBuilder().setImageId((i % 2 == 0 ? "jpeg-" : "webp-") + i).setImage(ByteBuffer.wrap(encoded))
+      jpegsAndWebps.add(ImageRecord.newBuilder().setImageId((i % 2 == 0 ? "jpeg-" : "webp-") + i).setImage(ByteBuffer.wrap(encoded))
           .setContentType(i % 2 == 0 ? "image/jpeg" : "image/webp").setLabel(test.label(i)).setSourceUri(null)
           .setEventTime(Instant.now()).setAttributes(Map.of()).build());
     }
@@ -73,6 +77,7 @@ class ClusterJobsInARowIT {
   void aSecondJobOnTheSameTaskManagerDecodesJpegAndWebp() throws Exception {
     long taskManager = cluster.taskManagerPids().get(0);
     for (String run : List.of("first", "second")) {
+      List<ImageRecord> images = run.equals("first") ? pngs : jpegsAndWebps;
       String in = "it.images." + run, out = "it.tokens." + run, dlq = "it.dead-letters." + run;
       KafkaBrokerProcess.createTopics(cluster.bootstrapServers(), 1, in, out, dlq);
       try (ImageProducer p = new ImageProducer(cluster.bootstrapServers(), in, 0, null)) {
