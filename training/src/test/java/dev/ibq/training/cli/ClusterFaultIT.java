@@ -30,12 +30,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Fault injection on a real standalone cluster under load: while images stream in (once the job has
  * committed its first 200 records), the TaskManager running the job is SIGKILLed four times within 40 s
- * (a new one started after each kill),
+ * (a new one started after each kill), and then the broker is SIGKILLed and restarted after 3 s,
  * under the restart strategy of the cluster's own configuration. A read_committed consumer then counts
  * duplicates and losses among the committed token records: both must be zero, and the job RUNNING.
- *
- * <p>NOTE: the broker is not killed here: the cluster's broker process cannot yet be restarted on its
- * port and log directory (KafkaBrokerProcess has no restart), so broker faults are not covered.
  */
 class ClusterFaultIT {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterFaultIT.class);
@@ -57,7 +54,7 @@ class ClusterFaultIT {
   }
 
   @Test
-  void fourTaskManagerKillsInAMinuteLoseAndDuplicateNothing() throws Exception {
+  void fourTaskManagerKillsInAMinuteAndABrokerKillLoseAndDuplicateNothing() throws Exception {
     List<ImageRecord> images = ImageRecords.fashionMnist(FashionMnist.load(FashionMnist.Split.TEST), 0, 4000);
     String in = "it.images.fault", out = "it.tokens.fault", dlq = "it.dead-letters.fault";
     KafkaBrokerProcess.createTopics(cluster.bootstrapServers(), 1, in, out, dlq);
@@ -85,6 +82,10 @@ class ClusterFaultIT {
           committedCount(out));
     }
     long killSeconds = (System.nanoTime() - t0) / 1_000_000_000;
+    Thread.sleep(8_000);
+    int beforeBrokerKill = committedCount(out);
+    cluster.broker().killAndRestart(Duration.ofSeconds(3));
+    LOG.info("Broker killed and restarted; committed before the kill {}", beforeBrokerKill);
     producing.get();
 
     long deadline = System.nanoTime() + Duration.ofMinutes(6).toNanos();
@@ -99,11 +100,12 @@ class ClusterFaultIT {
     long losses = images.stream().filter(r -> !counts.containsKey(r.getImageId())).count();
     int failures = cluster.rest().failures(jobId);
     String state = cluster.rest().jobState(jobId);
-    LOG.info("Fault test: {} TaskManager kills in {} s; records in {}, token records committed {}, duplicates {},"
-        + " losses {}; job failures/restarts {}, state {}", KILLS, killSeconds, images.size(), committed, duplicates, losses,
-        failures, state);
-    System.out.printf("Fault test: %d TaskManager kills in %d s; records in %d, committed %d, duplicates %d, losses %d;"
-        + " restarts %d, state %s%n", KILLS, killSeconds, images.size(), committed, duplicates, losses, failures, state);
+    LOG.info("Fault test: {} TaskManager kills in {} s, then a broker kill; records in {}, token records committed {},"
+        + " duplicates {}, losses {}; job failures/restarts {}, state {}", KILLS, killSeconds, images.size(), committed,
+        duplicates, losses, failures, state);
+    System.out.printf("Fault test: %d TaskManager kills in %d s, then a broker kill (%d committed before it); records in"
+        + " %d, committed %d, duplicates %d, losses %d; restarts %d, state %s%n", KILLS, killSeconds, beforeBrokerKill,
+        images.size(), committed, duplicates, losses, failures, state);
     assertThat(killSeconds).isLessThanOrEqualTo(60);
     assertThat(failures).as("the job noticed every lost TaskManager").isGreaterThanOrEqualTo(KILLS);
     assertThat(state).isEqualTo("RUNNING");
