@@ -210,6 +210,33 @@ public final class HostileCorpus {
     return c;
   }
 
+  /**
+   * Writes the corpus (hostile cases and valid specials) to a directory, one file per Kafka value
+   * ({@code NNN-name.bin}; a tombstone as an empty {@code .tombstone} file), and {@code expected.tsv}
+   * with each file's expected verdict, e.g. to feed a real cluster with {@code kafka-console-producer} or
+   * a custom producer. Usage: {@code HostileCorpus DIR}.
+   */
+  public static void main(String[] args) throws java.io.IOException {
+    if (args.length != 1) {
+      System.err.println("Usage: HostileCorpus DIR (writes the hostile corpus and expected.tsv into DIR)");
+      System.exit(2);
+    }
+    java.nio.file.Path dir = java.nio.file.Files.createDirectories(java.nio.file.Path.of(args[0]));
+    List<Case> cases = new ArrayList<>(hostile());
+    cases.addAll(validSpecials());
+    StringBuilder tsv = new StringBuilder("file\tbytes\texpected\n");
+    for (int i = 0; i < cases.size(); i++) {
+      Case c = cases.get(i);
+      String file = String.format(java.util.Locale.ROOT, "%03d-%s.%s", i, c.name().replaceAll("[^A-Za-z0-9.-]", "_"),
+          c.value() == null ? "tombstone" : "bin");
+      java.nio.file.Files.write(dir.resolve(file), c.value() == null ? new byte[0] : c.value());
+      tsv.append(file).append('\t').append(c.value() == null ? "null" : String.valueOf(c.value().length)).append('\t')
+          .append(c.valid() ? "tokens" : c.expected().name()).append('\n');
+    }
+    java.nio.file.Files.writeString(dir.resolve("expected.tsv"), tsv);
+    System.out.println("Wrote " + cases.size() + " inputs and expected.tsv to " + dir.toAbsolutePath());
+  }
+
   /** {@code hostile} interleaved among {@code valid}, deterministically. */
   public static List<Case> interleave(List<Case> valid, List<Case> hostile) {
     List<Case> all = new ArrayList<>(valid);
