@@ -27,9 +27,11 @@ import org.apache.flink.util.Collector;
  *
  * <p>Steps and their dead-letter codes: value larger than {@code maxMessageBytes} (TOO_LARGE) or empty
  * (EMPTY_PAYLOAD), then the single-object Avro decode of the {@link ImageRecord} with {@link AvroCodec}
- * (every released schema version is read; UNDECODABLE_RECORD otherwise), both
- * at stage {@code deserialize}; the image decode with {@link ImageDecoder} under the configured limits
- * (EMPTY_PAYLOAD, TOO_LARGE, TOO_SMALL, UNSUPPORTED_FORMAT, CORRUPT_IMAGE; stage {@code decode}); then the
+ * (every released schema version is read, every declared length bounded by the record's size;
+ * UNDECODABLE_RECORD otherwise), then the bytes outside the image, which the token record carries, against
+ * {@link TopologySettings#maxMetadataBytes()} (TOO_LARGE), all at stage {@code deserialize}; the image
+ * decode with {@link ImageDecoder} under the configured limits (EMPTY_PAYLOAD, TOO_LARGE, TOO_SMALL,
+ * UNSUPPORTED_FORMAT, CORRUPT_IMAGE, DECODE_TIMEOUT; stage {@code decode}); then the
  * model's own preprocessing ({@link Preprocessor} of the spec stored in the model file; stage
  * {@code preprocess}, INTERNAL_ERROR if it ever fails). Nothing here throws: a bad record can never fail
  * the job.
