@@ -13,7 +13,8 @@ public final class ImageRejectedException extends Exception {
     UNSUPPORTED_FORMAT(ErrorCode.UNSUPPORTED_FORMAT),
     CORRUPT_IMAGE(ErrorCode.CORRUPT_IMAGE),
     TOO_LARGE(ErrorCode.TOO_LARGE),
-    TOO_SMALL(ErrorCode.TOO_SMALL);
+    TOO_SMALL(ErrorCode.TOO_SMALL),
+    DECODE_TIMEOUT(ErrorCode.DECODE_TIMEOUT);
 
     private final ErrorCode errorCode;
 

@@ -37,7 +37,10 @@ public final class AvroCodec<T extends SpecificRecord> {
   private final SpecificData model;
   private final SpecificDatumWriter<T> writer;
   private final SchemaStore store;
-  private final Map<Long, SpecificDatumReader<T>> readers = new ConcurrentHashMap<>();
+  private final Map<Long, Resolved<T>> readers = new ConcurrentHashMap<>();
+
+  /** A known writer schema and the datum reader that resolves it to {@code T}. */
+  private record Resolved<T>(Schema writer, SpecificDatumReader<T> reader) {}
 
   private AvroCodec(Class<T> type, SchemaStore store) {
     this.type = Objects.requireNonNull(type, "record class");
@@ -94,12 +97,26 @@ public final class AvroCodec<T extends SpecificRecord> {
   /**
    * Decodes single-object bytes into {@code T}.
    *
+   * <p>Before anything is allocated for the record's values, its body is walked under the writer schema
+   * ({@link BoundedBodyCheck}): every string, bytes, array and map length it declares must fit in the
+   * bytes actually there, so a small record cannot make the reader allocate a large buffer.
+   *
    * @throws RecordDecodingException for empty input, a bad marker, a truncated header, an unknown
-   *     or incompatible writer schema, or a corrupt body
+   *     or incompatible writer schema, or a corrupt body (including a declared length that exceeds it)
    */
   public T decode(byte[] bytes) {
     long writerFingerprint = SingleObjectFormat.readFingerprint(bytes);
-    SpecificDatumReader<T> reader = readerFor(writerFingerprint);
+    Resolved<T> resolved = readerFor(writerFingerprint);
+    int bodyLength = bytes.length - SingleObjectFormat.HEADER_LENGTH;
+    try {
+      BoundedBodyCheck.check(resolved.writer(), bytes, SingleObjectFormat.HEADER_LENGTH, bodyLength);
+    } catch (BoundedBodyCheck.OutOfBounds e) {
+      throw new RecordDecodingException(Problem.CORRUPT_BODY, "The " + type.getSimpleName() + " body (" + bodyLength
+          + " bytes after the header) does not parse under writer schema "
+          + SingleObjectFormat.fingerprintHex(writerFingerprint) + ": " + e.getMessage()
+          + "; the bytes are truncated or corrupt.");
+    }
+    SpecificDatumReader<T> reader = resolved.reader();
     BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(
         bytes, SingleObjectFormat.HEADER_LENGTH, bytes.length - SingleObjectFormat.HEADER_LENGTH, null);
     T record;
@@ -131,8 +148,8 @@ public final class AvroCodec<T extends SpecificRecord> {
     }
   }
 
-  private SpecificDatumReader<T> readerFor(long writerFingerprint) {
-    SpecificDatumReader<T> cached = readers.get(writerFingerprint);
+  private Resolved<T> readerFor(long writerFingerprint) {
+    Resolved<T> cached = readers.get(writerFingerprint);
     if (cached != null) {
       return cached;
     }
@@ -147,8 +164,8 @@ public final class AvroCodec<T extends SpecificRecord> {
           + writerSchema.getFullName() + " (fingerprint " + SingleObjectFormat.fingerprintHex(writerFingerprint)
           + "), which " + schema.getFullName() + " cannot read: " + compatibility.getDescription() + ".");
     }
-    SpecificDatumReader<T> reader = new SpecificDatumReader<>(writerSchema, schema, model);
-    readers.putIfAbsent(writerFingerprint, reader);
-    return reader;
+    Resolved<T> resolved = new Resolved<>(writerSchema, new SpecificDatumReader<>(writerSchema, schema, model));
+    readers.putIfAbsent(writerFingerprint, resolved);
+    return resolved;
   }
 }

@@ -121,6 +121,11 @@ public final class StandaloneCluster implements AutoCloseable {
     return rest;
   }
 
+  /** The cluster's Kafka broker (e.g. for fault injection). */
+  public KafkaBrokerProcess broker() {
+    return broker;
+  }
+
   public String bootstrapServers() {
     return broker.bootstrapServers();
   }

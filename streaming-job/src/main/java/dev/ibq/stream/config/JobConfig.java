@@ -55,6 +55,9 @@ import java.util.TreeMap;
  *     earliest), earliest or latest
  * @param bounded stop after the offsets that were the latest when the job started (a finite run)
  * @param metricsWindowTokens how many recent tokens the live utilization and perplexity gauges cover
+ * @param maxDecodedBytes images whose decoded raster and float planes (from the header: pixels, channels
+ *     and bit depth) would take more memory are dead letters TOO_LARGE
+ * @param decodeTimeoutMs images whose decode takes longer are dead letters DECODE_TIMEOUT
  * @param kafkaProperties client properties passed through (the {@code kafka.} prefix removed)
  */
 public record JobConfig(
@@ -82,6 +85,8 @@ public record JobConfig(
     StartingOffsets startingOffsets,
     boolean bounded,
     int metricsWindowTokens,
+    long maxDecodedBytes,
+    long decodeTimeoutMs,
     Map<String, String> kafkaProperties)
     implements Serializable {
 
@@ -118,6 +123,8 @@ public record JobConfig(
   public static final String STARTING_OFFSETS = "starting.offsets";
   public static final String BOUNDED = "bounded";
   public static final String METRICS_WINDOW_TOKENS = "metrics.window-tokens";
+  public static final String MAX_DECODED_BYTES = "limits.max-decoded-bytes";
+  public static final String DECODE_TIMEOUT_MS = "limits.decode-timeout-ms";
   public static final String KAFKA_PREFIX = "kafka.";
 
   /** Every setting with its default ({@code null}: required or unset) and meaning, in display order. */
@@ -158,7 +165,8 @@ public record JobConfig(
     put(m, RESTORE_FROM, null, "checkpoint or savepoint to resume from");
     put(m, TRANSACTIONAL_ID_PREFIX, "ibq-stream", "Kafka transactional id prefix (unique per job)");
     put(m, TRANSACTION_TIMEOUT_MS, "60000", "producer transaction.timeout.ms (at most the broker's 15 min)");
-    put(m, MAX_MESSAGE_BYTES, String.valueOf(16 * 1024 * 1024), "larger record values are dead letters TOO_LARGE");
+    put(m, MAX_MESSAGE_BYTES, String.valueOf(dev.ibq.image.DecodeLimits.defaults().maxEncodedBytes()),
+        "larger record values are dead letters TOO_LARGE");
     put(m, MAX_PIXELS, "50000000", "images with more pixels (from the header) are dead letters TOO_LARGE");
     put(m, MIN_SIDE, "8", "images with a side shorter than this are dead letters TOO_SMALL");
     put(m, FORMATS, "", "accepted image formats, comma-separated (png,jpeg,...); empty: all supported");
@@ -167,6 +175,10 @@ public record JobConfig(
     put(m, STARTING_OFFSETS, "committed", "start of a fresh run: committed (else earliest), earliest, latest");
     put(m, BOUNDED, "false", "stop at the input offsets that were latest at start (a finite run)");
     put(m, METRICS_WINDOW_TOKENS, "65536", "recent tokens covered by the utilization/perplexity gauges");
+    put(m, MAX_DECODED_BYTES, String.valueOf(dev.ibq.image.DecodeLimits.defaults().maxDecodedBytes()),
+        "images needing more decode memory (pixels x channels x bit depth, from the header) are TOO_LARGE");
+    put(m, DECODE_TIMEOUT_MS, String.valueOf(dev.ibq.image.DecodeLimits.defaults().decodeTimeoutMillis()),
+        "images whose decode takes longer are dead letters DECODE_TIMEOUT");
     return Collections.unmodifiableMap(m);
   }
 
@@ -252,6 +264,8 @@ public record JobConfig(
         StartingOffsets.valueOf(r.choice(STARTING_OFFSETS, "COMMITTED", "EARLIEST", "LATEST")),
         r.bool(BOUNDED),
         r.positiveInt(METRICS_WINDOW_TOKENS),
+        r.positiveLong(MAX_DECODED_BYTES),
+        r.positiveLong(DECODE_TIMEOUT_MS),
         kafka);
   }
 
@@ -392,6 +406,8 @@ public record JobConfig(
     m.put(STARTING_OFFSETS, startingOffsets.name().toLowerCase(Locale.ROOT));
     m.put(BOUNDED, String.valueOf(bounded));
     m.put(METRICS_WINDOW_TOKENS, String.valueOf(metricsWindowTokens));
+    m.put(MAX_DECODED_BYTES, String.valueOf(maxDecodedBytes));
+    m.put(DECODE_TIMEOUT_MS, String.valueOf(decodeTimeoutMs));
     kafkaProperties.forEach((k, v) -> m.put(KAFKA_PREFIX + k, v));
     return m;
   }
@@ -399,6 +415,29 @@ public record JobConfig(
   /** A copy with some settings replaced (validated again). */
   public JobConfig with(Map<String, String> overrides) {
     return fromMap(toMap(), overrides);
+  }
+
+  /** The sinks' producer {@code max.request.size} when {@code kafka.max.request.size} is not set: 16 MiB. */
+  public static final int DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+
+  /**
+   * The sinks' producer {@code max.request.size}: {@code kafka.max.request.size} or
+   * {@link #DEFAULT_MAX_REQUEST_BYTES}. Dead letters are cut to fit it.
+   */
+  public int producerMaxRequestBytes() {
+    String v = kafkaProperties.get("max.request.size");
+    if (v == null) {
+      return DEFAULT_MAX_REQUEST_BYTES;
+    }
+    try {
+      int bytes = Integer.parseInt(v.trim());
+      if (bytes > 0) {
+        return bytes;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new InvalidConfigException(KAFKA_PREFIX + "max.request.size", "is '" + v + "'; expected a positive number of bytes");
   }
 
   /** The pass-through Kafka client properties as a {@link Properties} object (a fresh copy). */

@@ -87,7 +87,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
    *
    * @param model the exported {@code encoder.onnx} (or its directory)
    * @param images records produced to the input topic, in order
-   * @param rawValues further raw values produced after the images (hostile-input tests); usually empty
+   * @param rawValues further raw values produced after the images (hostile-input tests; null produces a
+   *     tombstone); usually empty
    * @param batchSize images per inference batch
    * @param maxWaitMs longest wait for a batch to fill
    * @param parallelism job parallelism (and partitions of the topics)
@@ -112,7 +113,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
     public Request {
       images = List.copyOf(images);
-      rawValues = List.copyOf(rawValues);
+      rawValues = Collections.unmodifiableList(new ArrayList<>(rawValues)); // a null value is a tombstone
       settings = Map.copyOf(settings);
       flinkSettings = Map.copyOf(flinkSettings);
     }

@@ -45,9 +45,10 @@ import org.slf4j.LoggerFactory;
  * state and restored (never more than a partial batch).
  *
  * <p>A batch whose inference fails (an exception from the tokenizer, or output of the wrong shape or
- * range) sends each of its images to the dead-letter side output as {@code INFERENCE_FAILED}; it is not
- * retried, so a poison batch cannot stall the job. An {@link Error} is not caught: it fails the task and
- * the job restarts from its last checkpoint.
+ * range) is retried once, then split in halves recursively, so that only the images that fail on their
+ * own go to the dead-letter side output as {@code INFERENCE_FAILED}; the number of calls is bounded, so a
+ * poison image cannot stall the job. An {@link Error} is not caught: it fails the task and the job
+ * restarts from its last checkpoint.
  */
 public final class BatchEncodeOperator extends AbstractStreamOperator<TokenRecord>
     implements OneInputStreamOperator<PreparedImage, TokenRecord>, BoundedOneInput, ProcessingTimeCallback {
@@ -61,6 +62,7 @@ public final class BatchEncodeOperator extends AbstractStreamOperator<TokenRecor
   private final int batchSize;
   private final long maxWaitMs;
   private final int metricsWindowTokens;
+  private final int deadLetterMaxPayloadBytes;
 
   private transient BatchTokenizer tokenizer;
   private transient List<PreparedImage> buffer;
@@ -85,6 +87,7 @@ public final class BatchEncodeOperator extends AbstractStreamOperator<TokenRecor
    * @param batchSize most images per batch
    * @param maxWaitMs longest wait of the first image of a batch
    * @param metricsWindowTokens tokens covered by the utilization and perplexity gauges
+   * @param deadLetterMaxPayloadBytes dead letters carry at most this much of the original value
    */
   public BatchEncodeOperator(
       BatchTokenizerFactory tokenizerFactory,
@@ -92,7 +95,8 @@ public final class BatchEncodeOperator extends AbstractStreamOperator<TokenRecor
       PreprocessingDescriptor descriptor,
       int batchSize,
       long maxWaitMs,
-      int metricsWindowTokens) {
+      int metricsWindowTokens,
+      int deadLetterMaxPayloadBytes) {
     if (batchSize <= 0 || maxWaitMs <= 0) {
       throw new IllegalArgumentException(
           "Batch size is " + batchSize + " and max wait " + maxWaitMs + " ms; both must be positive.");
@@ -103,6 +107,7 @@ public final class BatchEncodeOperator extends AbstractStreamOperator<TokenRecor
     this.batchSize = batchSize;
     this.maxWaitMs = maxWaitMs;
     this.metricsWindowTokens = metricsWindowTokens;
+    this.deadLetterMaxPayloadBytes = deadLetterMaxPayloadBytes;
   }
 
   @Override
@@ -238,9 +243,54 @@ public final class BatchEncodeOperator extends AbstractStreamOperator<TokenRecor
       return;
     }
     deadline = Long.MAX_VALUE;
+    encodeRange(0, b, false);
+    buffer.clear();
+  }
+
+  /**
+   * Encodes images {@code [from, to)} of the open batch and emits their token records. A failed attempt
+   * of the whole batch is retried once (a transient runtime error); a sub-batch that still fails is
+   * split in halves, each encoded on its own, down to single images, so only the images whose inference
+   * fails are dead-lettered ({@code INFERENCE_FAILED}). With k failing images in a batch of B this costs
+   * at most about {@code 2 + 2 k log2 B} inference calls.
+   */
+  private void encodeRange(int from, int to, boolean split) {
+    int n = to - from;
+    String failure = attempt(from, to);
+    if (failure == null) {
+      return;
+    }
+    if (!split) {
+      LOG.warn("{} Retrying the batch once.", failure);
+      failure = attempt(from, to);
+      if (failure == null) {
+        return;
+      }
+    }
+    if (n > 1) {
+      LOG.warn("{} Splitting it to find the failing images.", failure);
+      int mid = from + n / 2;
+      encodeRange(from, mid, true);
+      encodeRange(mid, to, true);
+      return;
+    }
+    long now = getProcessingTimeService().getCurrentProcessingTime();
+    PreparedImage img = buffer.get(from);
+    String message = "Inference failed for image " + img.imageId + " on its own, after its batch failed twice (" + failure
+        + ").";
+    output.collect(
+        DeadLetters.TAG,
+        new StreamRecord<>(DeadLetters.of(
+            img, ErrorCode.INFERENCE_FAILED, DeadLetters.STAGE_ENCODE, message, now, deadLetterMaxPayloadBytes)));
+    inferenceFailed.inc();
+  }
+
+  /** One inference call on images {@code [from, to)}; emits their tokens and returns null, or returns what failed. */
+  private String attempt(int from, int to) {
+    int b = to - from;
     int per = expected.valuesPerImage();
     for (int i = 0; i < b; i++) {
-      System.arraycopy(buffer.get(i).pixels, 0, input, i * per, per); // (B, C, H, W)
+      System.arraycopy(buffer.get(from + i).pixels, 0, input, i * per, per); // (B, C, H, W)
     }
     long t0 = System.nanoTime();
     int[][] tokens;
@@ -250,36 +300,28 @@ public final class BatchEncodeOperator extends AbstractStreamOperator<TokenRecor
       failure = checkOutput(tokens, b);
     } catch (Exception e) {
       tokens = null;
-      failure =
-          "Inference failed for a batch of " + b + " images (" + e.getClass().getSimpleName() + ": "
-              + e.getMessage() + "); the batch was not retried.";
-      LOG.warn("{}", failure, e);
+      failure = "Inference failed for a batch of " + b + " images (" + e.getClass().getSimpleName() + ": "
+          + e.getMessage() + ").";
+    }
+    if (failure != null) {
+      return failure;
     }
     long inferenceNanos = System.nanoTime() - t0;
     long now = getProcessingTimeService().getCurrentProcessingTime();
-    if (failure != null) {
-      for (PreparedImage img : buffer) {
-        output.collect(
-            DeadLetters.TAG,
-            new StreamRecord<>(DeadLetters.of(img, ErrorCode.INFERENCE_FAILED, DeadLetters.STAGE_ENCODE, failure, now)));
-        inferenceFailed.inc();
-      }
-    } else {
-      for (int i = 0; i < b; i++) {
-        PreparedImage img = buffer.get(i);
-        long latencyMicros = (img.prepareNanos + inferenceNanos) / 1000;
-        output.collect(new StreamRecord<>(TokenRecords.of(img, tokens[i], expected, descriptor, now, latencyMicros)));
-        usage.add(tokens[i]);
-      }
-      tokenRecordsOut.inc(b);
-      imagesPerSecond.markEvent(b);
-      batchSizes.update(b);
-      encodeLatencyMs.update(inferenceNanos / 1_000_000);
-      utilization = usage.utilization();
-      perplexity = usage.perplexity();
-      windowTokens = usage.tokens();
+    for (int i = 0; i < b; i++) {
+      PreparedImage img = buffer.get(from + i);
+      long latencyMicros = (img.prepareNanos + inferenceNanos) / 1000;
+      output.collect(new StreamRecord<>(TokenRecords.of(img, tokens[i], expected, descriptor, now, latencyMicros)));
+      usage.add(tokens[i]);
     }
-    buffer.clear();
+    tokenRecordsOut.inc(b);
+    imagesPerSecond.markEvent(b);
+    batchSizes.update(b);
+    encodeLatencyMs.update(inferenceNanos / 1_000_000);
+    utilization = usage.utilization();
+    perplexity = usage.perplexity();
+    windowTokens = usage.tokens();
+    return null;
   }
 
   /** Null when the output has the expected shape and range; otherwise what is wrong. */

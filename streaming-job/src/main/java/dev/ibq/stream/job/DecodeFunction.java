@@ -27,9 +27,11 @@ import org.apache.flink.util.Collector;
  *
  * <p>Steps and their dead-letter codes: value larger than {@code maxMessageBytes} (TOO_LARGE) or empty
  * (EMPTY_PAYLOAD), then the single-object Avro decode of the {@link ImageRecord} with {@link AvroCodec}
- * (every released schema version is read; UNDECODABLE_RECORD otherwise), both
- * at stage {@code deserialize}; the image decode with {@link ImageDecoder} under the configured limits
- * (EMPTY_PAYLOAD, TOO_LARGE, TOO_SMALL, UNSUPPORTED_FORMAT, CORRUPT_IMAGE; stage {@code decode}); then the
+ * (every released schema version is read, every declared length bounded by the record's size;
+ * UNDECODABLE_RECORD otherwise), then the bytes outside the image, which the token record carries, against
+ * {@link TopologySettings#maxMetadataBytes()} (TOO_LARGE), all at stage {@code deserialize}; the image
+ * decode with {@link ImageDecoder} under the configured limits (EMPTY_PAYLOAD, TOO_LARGE, TOO_SMALL,
+ * UNSUPPORTED_FORMAT, CORRUPT_IMAGE, DECODE_TIMEOUT; stage {@code decode}); then the
  * model's own preprocessing ({@link Preprocessor} of the spec stored in the model file; stage
  * {@code preprocess}, INTERNAL_ERROR if it ever fails). Nothing here throws: a bad record can never fail
  * the job.
@@ -43,6 +45,8 @@ public final class DecodeFunction extends ProcessFunction<KafkaInput, PreparedIm
   private transient AvroCodec<ImageRecord> codec;
   private transient Preprocessor preprocessor;
   private transient DecodeLimits limits;
+  private transient int maxMetadataBytes;
+  private transient int maxPayloadBytes;
   private transient int valuesPerImage;
   private transient Counter recordsIn;
   private transient Counter imagesValid;
@@ -65,6 +69,8 @@ public final class DecodeFunction extends ProcessFunction<KafkaInput, PreparedIm
     codec = AvroCodec.forClass(ImageRecord.class);
     preprocessor = new Preprocessor(spec);
     limits = settings.decodeLimits();
+    maxMetadataBytes = settings.maxMetadataBytes();
+    maxPayloadBytes = settings.deadLetterMaxPayloadBytes();
     valuesPerImage = spec.tensorSize();
     MetricGroup g = getRuntimeContext().getMetricGroup();
     recordsIn = g.counter(JobMetrics.RECORDS_IN);
@@ -81,14 +87,15 @@ public final class DecodeFunction extends ProcessFunction<KafkaInput, PreparedIm
   public void processElement(KafkaInput in, Context ctx, Collector<PreparedImage> out) {
     recordsIn.inc();
     long t0 = System.nanoTime();
-    Outcome o = prepare(in, codec, preprocessor, limits, valuesPerImage);
+    Outcome o = prepare(in, codec, preprocessor, limits, maxMetadataBytes, valuesPerImage);
     if (o.image != null) {
       o.image.prepareNanos = System.nanoTime() - t0;
       imagesValid.inc();
       out.collect(o.image);
     } else {
       DeadLetterRecord dl =
-          DeadLetters.of(in, o.imageId, o.code, o.stage, o.message, ctx.timerService().currentProcessingTime());
+          DeadLetters.of(
+              in, o.imageId, o.code, o.stage, o.message, ctx.timerService().currentProcessingTime(), maxPayloadBytes);
       deadLetters.get(o.code).inc();
       deadLettersTotal.inc();
       ctx.output(DeadLetters.TAG, dl);
@@ -120,13 +127,26 @@ public final class DecodeFunction extends ProcessFunction<KafkaInput, PreparedIm
     }
   }
 
+  /** Like {@link #prepare(KafkaInput, AvroCodec, Preprocessor, DecodeLimits, int, int)} with a 1 MiB metadata limit. */
+  public static Outcome prepare(
+      KafkaInput in, AvroCodec<ImageRecord> codec, Preprocessor preprocessor, DecodeLimits limits, int valuesPerImage) {
+    return prepare(in, codec, preprocessor, limits, 1 << 20, valuesPerImage);
+  }
+
   /**
    * Prepares one record (the whole decision, as a plain function for tests).
    *
+   * @param maxMetadataBytes most bytes of the record outside its image (id, attributes, ...), which the
+   *     token record copies: a larger one could not be written to the sink, so it is TOO_LARGE
    * @param valuesPerImage C * H * W of the preprocessing spec
    */
   public static Outcome prepare(
-      KafkaInput in, AvroCodec<ImageRecord> codec, Preprocessor preprocessor, DecodeLimits limits, int valuesPerImage) {
+      KafkaInput in,
+      AvroCodec<ImageRecord> codec,
+      Preprocessor preprocessor,
+      DecodeLimits limits,
+      int maxMetadataBytes,
+      int valuesPerImage) {
     byte[] value = in.value;
     if (value.length == 0) {
       return Outcome.rejected(
@@ -149,6 +169,14 @@ public final class DecodeFunction extends ProcessFunction<KafkaInput, PreparedIm
     }
     String id = record.getImageId();
     byte[] encoded = bytes(record.getImage());
+    long metadataBytes = value.length - (long) encoded.length;
+    if (metadataBytes > maxMetadataBytes) {
+      return Outcome.rejected(
+          id, ErrorCode.TOO_LARGE, DeadLetters.STAGE_DESERIALIZE,
+          "The ImageRecord spends " + metadataBytes + " bytes outside its image (id, attributes, source uri); the"
+              + " limit is " + maxMetadataBytes + " bytes, because the token record carries them and must fit"
+              + " the sink's max.request.size.");
+    }
     DecodedImage decoded;
     try {
       decoded = ImageDecoder.decode(encoded, limits);

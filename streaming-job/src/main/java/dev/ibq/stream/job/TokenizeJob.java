@@ -194,7 +194,7 @@ public final class TokenizeJob {
     Properties props = config.kafkaClientProperties();
     props.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, String.valueOf(config.transactionTimeoutMs()));
     props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
-    props.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(16 * 1024 * 1024));
+    props.setProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(config.producerMaxRequestBytes()));
     var b =
         KafkaSink.<T>builder()
             .setBootstrapServers(config.bootstrapServers())

@@ -89,7 +89,8 @@ public final class TokenizeTopology {
                 spec.toDescriptor(),
                 settings.batchSize(),
                 settings.maxWaitMs(),
-                settings.metricsWindowTokens());
+                settings.metricsWindowTokens(),
+                settings.deadLetterMaxPayloadBytes());
     SingleOutputStreamOperator<TokenRecord> tokens =
         prepared
             .transform("batch encode (ONNX)", new AvroTypeInfo<>(TokenRecord.class), encode)

@@ -40,7 +40,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaBrokerProcess.class);
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
 
-  private final Process process;
+  private volatile Process process; // replaced by killAndRestart()
   private final Path workDir;
   private final boolean deleteOnClose;
   private final String bootstrapServers;
@@ -52,7 +52,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     this.workDir = workDir;
     this.deleteOnClose = deleteOnClose;
     this.bootstrapServers = bootstrapServers;
-    this.shutdownHook = new Thread(process::destroyForcibly, "kafka-broker-process-reaper");
+    this.shutdownHook = new Thread(() -> this.process.destroyForcibly(), "kafka-broker-process-reaper");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
 
@@ -115,6 +115,33 @@ public final class KafkaBrokerProcess implements AutoCloseable {
   /** Process id of the broker JVM. */
   public long pid() {
     return process.pid();
+  }
+
+  /**
+   * Fault injection: SIGKILLs the broker JVM, waits {@code down}, and starts it again on the same ports and
+   * log directory (no storage format), as a crashed production broker comes back. Returns when it is ready.
+   */
+  public synchronized void killAndRestart(Duration down) {
+    Process old = process;
+    old.destroyForcibly();
+    try {
+      old.waitFor(30, TimeUnit.SECONDS);
+      Thread.sleep(down.toMillis());
+      long t0 = System.nanoTime();
+      Path logConfig = workDir.resolve("log4j2-broker.properties");
+      process = new ProcessBuilder(javaCommand(logConfig, "kafka.Kafka", workDir.resolve("server.properties").toString()))
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(workDir.resolve("stdout.log").toFile()))
+          .start();
+      awaitReady();
+      LOG.info("Kafka broker killed (pid {}) and restarted (pid {}) at {}, ready after {} ms", old.pid(), process.pid(),
+          bootstrapServers, (System.nanoTime() - t0) / 1_000_000);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not restart the Kafka broker process in " + workDir + ".", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while restarting the Kafka broker.", e);
+    }
   }
 
   /** Whether the broker process is still running. */

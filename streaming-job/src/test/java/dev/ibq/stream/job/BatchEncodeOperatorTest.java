@@ -39,7 +39,7 @@ class BatchEncodeOperatorTest {
       int batchSize, BatchTokenizerFactory factory, TokenizerIdentity expected) throws Exception {
     BatchEncodeOperator op =
         new BatchEncodeOperator(
-            factory, expected, PreprocessingSpec.fashionMnist32().toDescriptor(), batchSize, MAX_WAIT, 1000);
+            factory, expected, PreprocessingSpec.fashionMnist32().toDescriptor(), batchSize, MAX_WAIT, 1000, 1 << 20);
     return new OneInputStreamOperatorTestHarness<>(op);
   }
 
@@ -131,23 +131,42 @@ class BatchEncodeOperatorTest {
   }
 
   @Test
-  void aFailedBatchBecomesDeadLettersAndTheNextBatchIsEncoded() throws Exception {
+  void aBatchThatFailsOnceIsRetriedAndEncoded() throws Exception {
     try (var h = harness(2, ThresholdTokenizer.factory(0), ThresholdTokenizer.IDENTITY)) {
       h.open();
-      send(h, 0, 2); // batch 0 fails
-      send(h, 2, 4); // batch 1 succeeds
+      send(h, 0, 2); // the first attempt of batch 0 fails, its retry succeeds
+      send(h, 2, 4);
+      assertThat(h.getSideOutput(DeadLetters.TAG)).isNullOrEmpty();
+      assertThat(ids(h)).containsExactly("img-0", "img-1", "img-2", "img-3");
+    }
+  }
+
+  @Test
+  void aBatchThatKeepsFailingIsSplitSoOnlyThePoisonImagesAreDeadLetters() throws Exception {
+    ThresholdTokenizer.CALLS.set(0);
+    try (var h = harness(8, ThresholdTokenizer.poisoning(), ThresholdTokenizer.IDENTITY)) {
+      h.open();
+      for (int i = 0; i < 8; i++) {
+        PreparedImage img = image(i);
+        if (i == 2 || i == 5) {
+          img.pixels[1] = ThresholdTokenizer.POISON;
+        }
+        h.processElement(new StreamRecord<>(img));
+      }
       List<DeadLetterRecord> dead =
           h.getSideOutput(DeadLetters.TAG).stream().map(StreamRecord::getValue).collect(Collectors.toList());
-      assertThat(dead).extracting(DeadLetterRecord::getImageId).containsExactly("img-0", "img-1");
+      assertThat(dead).extracting(DeadLetterRecord::getImageId).containsExactly("img-2", "img-5");
       assertThat(dead).allSatisfy(d -> {
         assertThat(d.getErrorCode()).isEqualTo(ErrorCode.INFERENCE_FAILED);
         assertThat(d.getStage()).isEqualTo(DeadLetters.STAGE_ENCODE);
-        assertThat(d.getMessage()).contains("injected inference failure");
+        assertThat(d.getMessage()).contains("on its own").contains("poison image");
         assertThat(d.getSourceTopic()).isEqualTo("in");
       });
-      assertThat(dead.get(1).getPayload().get(0)).isEqualTo((byte) 1);
-      assertThat(dead.get(1).getSourceOffset()).isEqualTo(1L);
-      assertThat(ids(h)).containsExactly("img-2", "img-3");
+      assertThat(dead.get(1).getPayload().get(0)).isEqualTo((byte) 5);
+      assertThat(dead.get(1).getSourceOffset()).isEqualTo(5L);
+      assertThat(ids(h)).containsExactlyInAnyOrder("img-0", "img-1", "img-3", "img-4", "img-6", "img-7");
+      // whole batch twice, then halves, quarters and singles only where a poison image is
+      assertThat(ThresholdTokenizer.CALLS.get()).isLessThanOrEqualTo(2 + 2 * 2 * 3);
     }
   }
 
@@ -227,7 +246,7 @@ class BatchEncodeOperatorTest {
         };
     BatchEncodeOperator op =
         new BatchEncodeOperator(
-            ThresholdTokenizer.factory(), ThresholdTokenizer.IDENTITY, PreprocessingSpec.fashionMnist32().toDescriptor(), 4, MAX_WAIT, 1000);
+            ThresholdTokenizer.factory(), ThresholdTokenizer.IDENTITY, PreprocessingSpec.fashionMnist32().toDescriptor(), 4, MAX_WAIT, 1000, 1 << 20);
     try (MockEnvironment env = new MockEnvironmentBuilder().setMetricGroup(task).build();
         var h = new OneInputStreamOperatorTestHarness<>(op, env)) {
       h.open();

@@ -15,11 +15,31 @@ public final class ThresholdTokenizer implements BatchTokenizer {
       new TokenizerIdentity(
           "threshold-test", "threshold", 16, 1, 2, 1, 2, 2, PreprocessingSpec.fashionMnist32().toCanonicalString(), "CPU");
 
+  /** An image whose second value is this makes every batch that holds it fail ({@link #poisoning()}). */
+  public static final float POISON = 0.75f;
+
+  /** Inference calls of all tokenizers in this JVM. */
+  public static final java.util.concurrent.atomic.AtomicInteger CALLS = new java.util.concurrent.atomic.AtomicInteger();
+
   private final int failOnBatch;
+  private final boolean poisonable;
   private int batches;
 
-  private ThresholdTokenizer(int failOnBatch) {
+  private ThresholdTokenizer(int failOnBatch, boolean poisonable) {
     this.failOnBatch = failOnBatch;
+    this.poisonable = poisonable;
+  }
+
+  /** A factory whose tokenizers fail every batch that holds an image with {@link #POISON} as its second value. */
+  public static BatchTokenizerFactory poisoning() {
+    return new BatchTokenizerFactory() {
+      private static final long serialVersionUID = 1L;
+
+      @Override
+      public BatchTokenizer open() {
+        return new ThresholdTokenizer(-1, true);
+      }
+    };
   }
 
   /** A factory whose tokenizers never fail. */
@@ -34,7 +54,7 @@ public final class ThresholdTokenizer implements BatchTokenizer {
 
       @Override
       public BatchTokenizer open() {
-        return new ThresholdTokenizer(failOnBatch);
+        return new ThresholdTokenizer(failOnBatch, false);
       }
     };
   }
@@ -55,8 +75,14 @@ public final class ThresholdTokenizer implements BatchTokenizer {
 
   @Override
   public int[][] encode(float[] nchw, int batch) throws Exception {
+    CALLS.incrementAndGet();
     if (batches++ == failOnBatch) {
       throw new java.io.IOException("injected inference failure");
+    }
+    for (int b = 0; poisonable && b < batch; b++) {
+      if (nchw[b * 4 + 1] == POISON) {
+        throw new java.io.IOException("injected failure: a poison image in the batch");
+      }
     }
     int[][] out = new int[batch][];
     for (int b = 0; b < batch; b++) {

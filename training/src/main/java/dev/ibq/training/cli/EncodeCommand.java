@@ -1,5 +1,7 @@
 package dev.ibq.training.cli;
 
+import dev.ibq.image.DecodeLimits;
+
 import dev.ibq.image.source.FashionMnist;
 import dev.ibq.stream.onnx.ExecutionProvider;
 import dev.ibq.stream.onnx.OnnxTokenizer;
@@ -64,6 +66,23 @@ public final class EncodeCommand implements Callable<Integer> {
   @Option(names = "--overwrite", description = "Replace a finished output file.")
   boolean overwrite;
 
+  @Option(names = "--max-encoded-bytes", paramLabel = "BYTES",
+      description = "Larger image files are skipped unread (default ${DEFAULT-VALUE}, as the stream job's limits.max-message-bytes).")
+  long maxEncodedBytes = DecodeLimits.defaults().maxEncodedBytes();
+
+  @Option(names = "--max-pixels", description = "Images with more pixels (from the header) are skipped (default ${DEFAULT-VALUE}).")
+  long maxPixels = DecodeLimits.defaults().maxPixels();
+
+  @Option(names = "--max-decoded-bytes", paramLabel = "BYTES",
+      description = "Images needing more decode memory (pixels x channels x bit depth) are skipped (default ${DEFAULT-VALUE}).")
+  long maxDecodedBytes = DecodeLimits.defaults().maxDecodedBytes();
+
+  @Option(names = "--decode-timeout-ms", description = "Images whose decode takes longer are skipped (default ${DEFAULT-VALUE}).")
+  long decodeTimeoutMs = DecodeLimits.defaults().decodeTimeoutMillis();
+
+  @Option(names = "--min-side", description = "Images with a shorter side are skipped (default ${DEFAULT-VALUE}).")
+  int minSide = DecodeLimits.defaults().minWidth();
+
   @Option(
       names = "--stop-after-batches",
       hidden = true,
@@ -88,6 +107,16 @@ public final class EncodeCommand implements Callable<Integer> {
     return r.interrupted() ? 3 : 0;
   }
 
+  /** The decode limits of the options: the same {@link DecodeLimits} (and defaults) as the stream job's. */
+  DecodeLimits limits() {
+    try {
+      return DecodeLimits.defaults().withMaxEncodedBytes(maxEncodedBytes).withMaxPixels(maxPixels)
+          .withMaxDecodedBytes(maxDecodedBytes).withDecodeTimeoutMillis(decodeTimeoutMs).withMinSize(minSide, minSide);
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), e.getMessage());
+    }
+  }
+
   /** Runs the encode described by the parsed options. */
   public static TokenFileEncoder.Result run(EncodeCommand c, boolean progress) throws IOException {
     ImageInputs inputs;
@@ -100,9 +129,9 @@ public final class EncodeCommand implements Callable<Integer> {
           };
       inputs = ImageInputs.fashionMnist(split);
     } else if (c.source.folder != null) {
-      inputs = ImageInputs.folder(c.source.folder);
+      inputs = ImageInputs.folder(c.source.folder, c.limits());
     } else {
-      inputs = ImageInputs.files(c.source.files, null);
+      inputs = ImageInputs.files(c.source.files, null, c.limits());
     }
     Path encoder = TokenizerMetadata.resolve(c.model, TokenizerMetadata.ROLE_ENCODER);
     try (OnnxTokenizer tokenizer =

@@ -71,6 +71,11 @@ public interface ImageInputs {
 
   /** Every regular file under {@code dir} (recursively, sorted by relative path, hidden files skipped). */
   static ImageInputs folder(Path dir) throws IOException {
+    return folder(dir, DecodeLimits.defaults());
+  }
+
+  /** Like {@link #folder(Path)}, decoding within {@code limits}. */
+  static ImageInputs folder(Path dir, DecodeLimits limits) throws IOException {
     if (!Files.isDirectory(dir)) {
       throw new IllegalArgumentException("The image folder " + dir.toAbsolutePath() + " does not exist or is not a directory.");
     }
@@ -85,11 +90,19 @@ public interface ImageInputs {
     if (files.isEmpty()) {
       throw new IllegalArgumentException("The image folder " + dir.toAbsolutePath() + " holds no files.");
     }
-    return files(files, dir);
+    return files(files, dir, limits);
   }
 
   /** The given files, in the given order; ids are the paths as given (relative to {@code base} if not null). */
   static ImageInputs files(List<Path> files, Path base) {
+    return files(files, base, DecodeLimits.defaults());
+  }
+
+  /**
+   * Like {@link #files(List, Path)}, decoding within {@code limits}; a file larger than
+   * {@link DecodeLimits#maxEncodedBytes} is refused (TOO_LARGE) from its size, before it is read.
+   */
+  static ImageInputs files(List<Path> files, Path base, DecodeLimits limits) {
     for (Path f : files) {
       if (!Files.isRegularFile(f)) {
         throw new IllegalArgumentException("The image file " + f.toAbsolutePath() + " does not exist or is not a regular file.");
@@ -98,7 +111,6 @@ public interface ImageInputs {
     List<String> ids = files.stream().map(f -> base == null ? f.toString() : base.relativize(f).toString()).toList();
     String where = base == null ? "files" : "folder:" + base.toAbsolutePath().normalize();
     int hash = ids.hashCode();
-    DecodeLimits limits = DecodeLimits.defaults();
     return new ImageInputs() {
       @Override
       public int size() {
@@ -124,6 +136,12 @@ public interface ImageInputs {
       public void preprocessInto(int i, Preprocessor pre, float[] dst, int offset) throws ImageRejectedException {
         byte[] bytes;
         try {
+          long size = Files.size(files.get(i));
+          if (size > limits.maxEncodedBytes()) {
+            throw new ImageRejectedException(ImageRejectedException.Reason.TOO_LARGE, "The file " + files.get(i) + " is "
+                + size + " bytes; the limit is " + limits.maxEncodedBytes() + " bytes (--max-encoded-bytes), so it was"
+                + " not read.");
+          }
           bytes = Files.readAllBytes(files.get(i));
         } catch (IOException e) {
           throw new UncheckedIOException("Could not read the image file " + files.get(i) + ": " + e.getMessage(), e);

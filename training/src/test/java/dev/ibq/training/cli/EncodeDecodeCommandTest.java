@@ -84,6 +84,30 @@ class EncodeDecodeCommandTest {
   }
 
   @Test
+  void aHugeFileIsSkippedFromItsSizeBeforeItIsReadAndTheLimitsAreConfigurable(@TempDir Path dir) throws Exception {
+    FashionMnist test = FashionMnist.load(FashionMnist.Split.TEST);
+    Path good = dir.resolve("good.png");
+    ImageIO.write(test.image(0), "png", good.toFile());
+    Path huge = dir.resolve("huge.png");
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+      f.setLength(2_500_000_000L); // sparse: reading it whole would need 2.5 GB of heap (and cannot fit an array)
+    }
+    Path avro = dir.resolve("tokens.avro");
+    TokenFileEncoder.Result r = encode("--files", good.toString(), huge.toString(), "--out", avro.toString());
+    assertThat(r.written()).isEqualTo(1);
+    assertThat(r.rejected()).isEqualTo(1);
+    assertThat(read(avro)).extracting(TokenRecord::getImageId).containsExactly(good.toString());
+
+    // The same limits as the stream job, set per run: a 28x28 image is under --min-side 32.
+    Path avro2 = dir.resolve("tokens2.avro");
+    TokenFileEncoder.Result small = encode("--files", good.toString(), "--min-side", "32", "--out", avro2.toString());
+    assertThat(small.written()).isZero();
+    assertThat(small.rejected()).isEqualTo(1);
+    assertThatThrownBy(() -> encode("--files", good.toString(), "--max-pixels", "0", "--out", dir.resolve("x.avro").toString()))
+        .hasMessageContaining("must be positive");
+  }
+
+  @Test
   void anInterruptedEncodeResumesAndGivesEachImageExactlyOnce(@TempDir Path dir) throws Exception {
     Path reference = dir.resolve("reference.avro");
     encode("--idx", "test", "--limit", "37", "--batch", "5", "--out", reference.toString());
