@@ -36,9 +36,11 @@ import java.util.TreeMap;
  *     directory holding it
  * @param batchSize images per inference batch (upper bound)
  * @param maxWaitMs the longest an image waits for its batch to fill before the partial batch is encoded
- * @param parallelism parallel instances of every operator
+ * @param parallelism parallel instances of every operator when the user sets it for this job; null leaves
+ *     it to Flink ({@code flink run -p}, {@code parallelism.default}, the operator's {@code job.parallelism})
  * @param deliveryGuarantee exactly-once (transactions) or at-least-once
- * @param checkpointIntervalMs checkpoint period; 0 disables checkpointing (only with at-least-once)
+ * @param checkpointIntervalMs checkpoint period when the user sets it for this job (0 disables checkpointing,
+ *     only with at-least-once); null leaves it to Flink's {@code execution.checkpointing.interval}
  * @param checkpointDir where checkpoints are kept (retained on cancel) so a later run can resume; null
  *     keeps them in memory
  * @param restoreFrom a checkpoint or savepoint path to resume from; null starts fresh
@@ -66,9 +68,9 @@ public record JobConfig(
     String model,
     int batchSize,
     long maxWaitMs,
-    int parallelism,
+    Integer parallelism,
     DeliveryGuarantee deliveryGuarantee,
-    long checkpointIntervalMs,
+    Long checkpointIntervalMs,
     String checkpointDir,
     String restoreFrom,
     String transactionalIdPrefix,
@@ -151,9 +153,9 @@ public record JobConfig(
     put(m, GROUP_ID, "ibq-stream", "consumer group of the input (offsets committed on checkpoints)");
     put(m, BATCH_SIZE, "32", "images per inference batch (upper bound)");
     put(m, BATCH_MAX_WAIT_MS, "50", "longest wait for a batch to fill before a partial batch is encoded");
-    put(m, PARALLELISM, "1", "parallel instances of each operator (one ONNX session each)");
+    put(m, PARALLELISM, null, "job-level parallelism; unset: Flink's (flink run -p, parallelism.default)");
     put(m, DELIVERY_GUARANTEE, "exactly-once", "exactly-once (Kafka transactions) or at-least-once");
-    put(m, CHECKPOINT_INTERVAL_MS, "2000", "checkpoint period in ms; 0 disables checkpoints (at-least-once only)");
+    put(m, CHECKPOINT_INTERVAL_MS, null, "job-level checkpoint period in ms, 0: off (at-least-once only); unset: Flink's execution.checkpointing.interval");
     put(m, CHECKPOINT_DIR, null, "checkpoint directory (path or URI), retained on cancel, to resume later");
     put(m, RESTORE_FROM, null, "checkpoint or savepoint to resume from");
     put(m, TRANSACTIONAL_ID_PREFIX, "ibq-stream", "Kafka transactional id prefix (unique per job)");
@@ -236,9 +238,9 @@ public record JobConfig(
         r.required(MODEL),
         r.positiveInt(BATCH_SIZE),
         r.positiveLong(BATCH_MAX_WAIT_MS),
-        r.positiveInt(PARALLELISM),
+        r.optional(PARALLELISM) == null ? null : r.positiveInt(PARALLELISM),
         DeliveryGuarantee.parse(DELIVERY_GUARANTEE, r.string(DELIVERY_GUARANTEE)),
-        r.nonNegativeLong(CHECKPOINT_INTERVAL_MS),
+        r.optional(CHECKPOINT_INTERVAL_MS) == null ? null : r.nonNegativeLong(CHECKPOINT_INTERVAL_MS),
         r.optional(CHECKPOINT_DIR),
         r.optional(RESTORE_FROM),
         r.string(TRANSACTIONAL_ID_PREFIX),
@@ -278,20 +280,22 @@ public record JobConfig(
       String deadLetterTopic,
       String groupId,
       DeliveryGuarantee deliveryGuarantee,
-      long checkpointIntervalMs,
+      Long checkpointIntervalMs,
       String transactionalIdPrefix,
       long transactionTimeoutMs,
       List<String> formats,
       StartingOffsets startingOffsets,
       boolean bounded,
       String restoreFrom) {
-    if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE && checkpointIntervalMs == 0) {
+    // Only a job-level interval is known here; TokenizeJob checks the effective one (Flink's or this).
+    if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE && checkpointIntervalMs != null && checkpointIntervalMs == 0) {
       throw new InvalidConfigException(
           CHECKPOINT_INTERVAL_MS,
           "is 0 (checkpointing disabled), but delivery.guarantee is exactly-once, which commits Kafka"
               + " transactions on checkpoints; set a positive interval or delivery.guarantee=at-least-once");
     }
     if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE
+        && checkpointIntervalMs != null
         && transactionTimeoutMs <= checkpointIntervalMs) {
       throw new InvalidConfigException(
           TRANSACTION_TIMEOUT_MS,
@@ -372,9 +376,13 @@ public record JobConfig(
     m.put(GROUP_ID, groupId);
     m.put(BATCH_SIZE, String.valueOf(batchSize));
     m.put(BATCH_MAX_WAIT_MS, String.valueOf(maxWaitMs));
-    m.put(PARALLELISM, String.valueOf(parallelism));
+    if (parallelism != null) {
+      m.put(PARALLELISM, String.valueOf(parallelism));
+    }
     m.put(DELIVERY_GUARANTEE, deliveryGuarantee.spelling());
-    m.put(CHECKPOINT_INTERVAL_MS, String.valueOf(checkpointIntervalMs));
+    if (checkpointIntervalMs != null) {
+      m.put(CHECKPOINT_INTERVAL_MS, String.valueOf(checkpointIntervalMs));
+    }
     if (checkpointDir != null) {
       m.put(CHECKPOINT_DIR, checkpointDir);
     }

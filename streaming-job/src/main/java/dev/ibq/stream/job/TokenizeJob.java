@@ -19,14 +19,13 @@ import java.util.Properties;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
-import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
@@ -45,6 +44,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class TokenizeJob {
   private static final Logger LOG = LoggerFactory.getLogger(TokenizeJob.class);
+
+  /** The max parallelism (key groups) unless Flink's {@code pipeline.max-parallelism} sets one. */
+  public static final int DEFAULT_MAX_PARALLELISM = 128;
 
   private TokenizeJob() {}
 
@@ -74,6 +76,13 @@ public final class TokenizeJob {
 
   /** Adds the whole job (Kafka source and sinks around the topology) to {@code env}. */
   public static TokenizeTopology.Streams build(StreamExecutionEnvironment env, JobConfig config) throws Exception {
+    checkCheckpointing(env, config);
+    if (env.getMaxParallelism() <= 0) {
+      // NOTE: Flink would derive the max parallelism from the first parallelism (128 for anything up to 85)
+      // and it is frozen into the first savepoint; set it explicitly so that rescaling up to it is always
+      // possible. A cluster or submitter value (pipeline.max-parallelism) wins.
+      env.setMaxParallelism(DEFAULT_MAX_PARALLELISM);
+    }
     Path model = config.modelPath();
     if (!Files.isRegularFile(model)) {
       throw new InvalidConfigException(
@@ -90,7 +99,7 @@ public final class TokenizeJob {
             tokenizers);
     LOG.info(
         "Job: {} -> {} (dead letters: {}), tokenizer {} '{}' (K={}, grid {}x{}, preprocessing {}), batch {} / {} ms,"
-            + " parallelism {}, {}",
+            + " parallelism {} (job default), {}",
         config.inputTopic(),
         config.outputTopic(),
         config.deadLetterTopic(),
@@ -102,33 +111,61 @@ public final class TokenizeJob {
         streams.tokenizer().preprocessing(),
         config.batchSize(),
         config.maxWaitMs(),
-        config.parallelism(),
+        env.getParallelism(),
         config.deliveryGuarantee().spelling());
     return streams;
   }
 
   /**
-   * Flink settings derived from the job config: checkpointing (exactly-once barriers), retained
-   * checkpoints, restore path, and a bounded restart strategy.
+   * The Flink settings this job's own config sets: only what the user set at job level (checkpoint
+   * interval, checkpoint directory, the state to restore, parallelism). Everything else, the restart
+   * strategy above all, stays as the cluster or the submitter configured it ({@code config.yaml},
+   * {@code flink run -p/-D}, the Kubernetes operator's {@code flinkConfiguration} and {@code job.parallelism}).
    */
   public static Configuration flinkConfiguration(JobConfig config) {
     Configuration c = new Configuration();
-    if (config.checkpointIntervalMs() > 0) {
+    if (config.parallelism() != null) {
+      c.set(CoreOptions.DEFAULT_PARALLELISM, config.parallelism());
+    }
+    if (config.checkpointIntervalMs() != null && config.checkpointIntervalMs() > 0) {
       c.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(config.checkpointIntervalMs()));
-      c.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
-      c.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
     }
     if (config.checkpointDir() != null) {
+      // A job-level checkpoint directory exists to resume from later: keep its checkpoints on cancel.
       c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, toUri(config.checkpointDir()));
       c.set(CheckpointingOptions.SAVEPOINT_DIRECTORY, toUri(config.checkpointDir()) + "/savepoints");
+      c.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
     }
     if (config.restoreFrom() != null) {
       c.set(StateRecoveryOptions.SAVEPOINT_PATH, toUri(config.restoreFrom()));
     }
-    c.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-    c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
-    c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
     return c;
+  }
+
+  /**
+   * Checks what only the effective Flink configuration tells: exactly-once commits Kafka transactions on
+   * checkpoints, so checkpointing must be on, and a transaction must outlive a checkpoint interval.
+   */
+  static void checkCheckpointing(StreamExecutionEnvironment env, JobConfig config) {
+    if (config.deliveryGuarantee() != DeliveryGuarantee.EXACTLY_ONCE) {
+      return;
+    }
+    long interval = env.getCheckpointInterval();
+    if (!env.getCheckpointConfig().isCheckpointingEnabled() || interval <= 0) {
+      throw new InvalidConfigException(
+          JobConfig.DELIVERY_GUARANTEE,
+          "is exactly-once, which commits Kafka transactions on checkpoints, but checkpointing is off; set Flink's "
+              + CheckpointingOptions.CHECKPOINTING_INTERVAL.key()
+              + " (config.yaml, flink run -D, the FlinkDeployment's flinkConfiguration) or the job's "
+              + JobConfig.CHECKPOINT_INTERVAL_MS
+              + ", or choose at-least-once");
+    }
+    if (config.transactionTimeoutMs() <= interval) {
+      throw new InvalidConfigException(
+          JobConfig.TRANSACTION_TIMEOUT_MS,
+          "is " + config.transactionTimeoutMs() + " ms, not longer than the checkpoint interval (" + interval
+              + " ms); a transaction stays open for a whole checkpoint interval, so the timeout must be larger");
+    }
   }
 
   private static String toUri(String pathOrUri) {

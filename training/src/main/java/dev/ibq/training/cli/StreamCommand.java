@@ -3,10 +3,13 @@ package dev.ibq.training.cli;
 import dev.ibq.stream.config.JobConfig;
 import dev.ibq.stream.job.TokenizeJob;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -127,10 +130,24 @@ public final class StreamCommand implements Callable<Integer> {
     }
   }
 
-  /** Runs the job in a local mini cluster until it ends (bounded) or the JVM is stopped. */
+  /** Parallelism of the local mini cluster when the job sets none. */
+  static final int LOCAL_PARALLELISM = 1;
+
+  /** Checkpoint interval of the local mini cluster when the job sets none. */
+  static final Duration LOCAL_CHECKPOINT_INTERVAL = Duration.ofSeconds(2);
+
+  /**
+   * Runs the job in a local mini cluster until it ends (bounded) or the JVM is stopped. The mini cluster is
+   * this command's own Flink "cluster", so its defaults (parallelism {@value #LOCAL_PARALLELISM}, a
+   * checkpoint every 2 s) play the part of a cluster's config.yaml; job-level settings override them.
+   */
   public static Result run(JobConfig config) throws Exception {
+    Configuration local = new Configuration();
+    local.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, LOCAL_CHECKPOINT_INTERVAL);
+    local.addAll(TokenizeJob.flinkConfiguration(config));
     StreamExecutionEnvironment env =
-        StreamExecutionEnvironment.createLocalEnvironment(config.parallelism(), TokenizeJob.flinkConfiguration(config));
+        StreamExecutionEnvironment.createLocalEnvironment(
+            config.parallelism() != null ? config.parallelism() : LOCAL_PARALLELISM, local);
     JobExecutionResult result = TokenizeJob.execute(env, config);
     return new Result(config, result.getNetRuntime());
   }

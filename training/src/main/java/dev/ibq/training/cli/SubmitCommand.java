@@ -96,7 +96,6 @@ public final class SubmitCommand implements Callable<Integer> {
     put(s, JobConfig.INPUT_TOPIC, inputTopic);
     put(s, JobConfig.OUTPUT_TOPIC, outputTopic);
     put(s, JobConfig.DEAD_LETTER_TOPIC, deadLetterTopic);
-    put(s, JobConfig.PARALLELISM, parallelism == null ? null : parallelism.toString());
     s.putAll(set);
     return s;
   }
@@ -127,6 +126,7 @@ public final class SubmitCommand implements Callable<Integer> {
     FlinkRestClient rest = new FlinkRestClient(restUrl);
     String jarId = rest.uploadJar(jar);
     List<String> args = FlinkRestClient.programArgs(settings);
+    // null: the cluster's parallelism.default decides, as with 'flink run' without -p
     String jobId = rest.runJar(jarId, null, args, parallelism != null ? parallelism : config.parallelism(), savepoint);
     return new Result(jobId, jarId, restUrl, config, args);
   }
