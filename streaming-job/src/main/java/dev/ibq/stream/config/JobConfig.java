@@ -32,8 +32,8 @@ import java.util.TreeMap;
  * @param outputTopic topic the {@code TokenRecord}s go to, keyed by image id
  * @param deadLetterTopic topic the {@code DeadLetterRecord}s go to
  * @param groupId consumer group of the source (offsets are committed on checkpoints, for monitoring)
- * @param model the exported encoder: a path or {@code file:} URI of {@code encoder.onnx} or of the export
- *     directory holding it
+ * @param model the exported encoder: a path, or a URI of any Flink file system ({@code file://},
+ *     {@code s3://}, {@code hdfs://}, ...), of {@code encoder.onnx} or of the export directory holding it
  * @param batchSize images per inference batch (upper bound)
  * @param maxWaitMs the longest an image waits for its batch to fill before the partial batch is encoded
  * @param parallelism parallel instances of every operator when the user sets it for this job; null leaves
@@ -146,7 +146,7 @@ public record JobConfig(
   private static Map<String, Setting> settings() {
     Map<String, Setting> m = new LinkedHashMap<>();
     put(m, BOOTSTRAP_SERVERS, null, "Kafka bootstrap servers, host:port[,host:port] (required)");
-    put(m, MODEL, null, "exported encoder: path or file: URI of encoder.onnx or its export directory (required)");
+    put(m, MODEL, null, "exported encoder.onnx or its export directory: a path, or a URI of any Flink file system (file://, s3://, hdfs://, ...) (required)");
     put(m, INPUT_TOPIC, "ibq.images", "topic of ImageRecords");
     put(m, OUTPUT_TOPIC, "ibq.tokens", "topic of TokenRecords, keyed by image id");
     put(m, DEAD_LETTER_TOPIC, "ibq.dead-letters", "topic of DeadLetterRecords");
@@ -341,12 +341,10 @@ public record JobConfig(
         });
   }
 
-  /** The encoder model file this config names (a directory resolves to its {@code encoder.onnx}). */
-  public Path modelPath() {
-    return resolveModel(model);
-  }
-
-  /** Resolves a path or {@code file:} URI; a directory resolves to the {@code encoder.onnx} inside it. */
+  /**
+   * Resolves a local path or {@code file:} URI (for local tools such as the benchmark; the job itself reads any
+   * Flink file system); a directory resolves to the {@code encoder.onnx} inside it.
+   */
   public static Path resolveModel(String location) {
     Path p;
     if (location.startsWith("file:")) {

@@ -9,8 +9,8 @@ import dev.ibq.stream.kafka.AvroRecordSerializer;
 import dev.ibq.stream.kafka.KafkaInput;
 import dev.ibq.stream.kafka.KafkaInputDeserializer;
 import dev.ibq.stream.tokenize.BatchTokenizerFactory;
+import dev.ibq.stream.tokenize.ModelFile;
 import dev.ibq.stream.tokenize.OnnxTokenizerFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -83,11 +83,7 @@ public final class TokenizeJob {
       // possible. A cluster or submitter value (pipeline.max-parallelism) wins.
       env.setMaxParallelism(DEFAULT_MAX_PARALLELISM);
     }
-    Path model = config.modelPath();
-    if (!Files.isRegularFile(model)) {
-      throw new InvalidConfigException(
-          JobConfig.MODEL, "names " + model + ", which is not a file; expected an exported encoder.onnx");
-    }
+    ModelFile model = readModel(config.model());
     BatchTokenizerFactory tokenizers = new OnnxTokenizerFactory(model, config.executionProvider(), config.onnxThreads());
     TokenizeTopology.Streams streams =
         TokenizeTopology.build(
@@ -114,6 +110,19 @@ public final class TokenizeJob {
         env.getParallelism(),
         config.deliveryGuarantee().spelling());
     return streams;
+  }
+
+  /** Reads the model's digest and metadata through Flink's file system for its URI (no ONNX Runtime). */
+  static ModelFile readModel(String location) {
+    try {
+      return ModelFile.read(location);
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new InvalidConfigException(
+          JobConfig.MODEL,
+          "is '" + location + "', which could not be read as an exported encoder.onnx (" + e + "); expected a path"
+              + " or a URI of a Flink file system (file://, s3://, hdfs://, ...) that the client and every TaskManager"
+              + " can read");
+    }
   }
 
   /**
