@@ -71,9 +71,8 @@ public final class DecodeFunction extends ProcessFunction<KafkaInput, PreparedIm
     imagesValid = g.counter(JobMetrics.IMAGES_VALID);
     deadLettersTotal = g.counter(JobMetrics.DEAD_LETTERS_TOTAL);
     deadLetters = new EnumMap<>(ErrorCode.class);
-    MetricGroup byCode = g.addGroup(JobMetrics.DEAD_LETTERS);
     for (ErrorCode code : ErrorCode.values()) {
-      deadLetters.put(code, byCode.counter(code.name()));
+      deadLetters.put(code, JobMetrics.deadLetters(g, code.name()));
     }
   }
 

@@ -5,6 +5,7 @@ import dev.ibq.schemas.TokenRecord;
 import dev.ibq.stream.config.DeliveryGuarantee;
 import dev.ibq.stream.config.InvalidConfigException;
 import dev.ibq.stream.config.JobConfig;
+import dev.ibq.stream.config.SettingsTable;
 import dev.ibq.stream.kafka.AvroRecordSerializer;
 import dev.ibq.stream.kafka.KafkaInput;
 import dev.ibq.stream.kafka.KafkaInputDeserializer;
@@ -21,6 +22,7 @@ import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -39,8 +41,10 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #main} only wires Kafka, Avro and the configuration around {@link TokenizeTopology#build}.
  * It runs wherever {@link StreamExecutionEnvironment#getExecutionEnvironment} points: a local mini
  * cluster from the {@code ./ibq stream} command, or a real cluster when submitted with {@code flink run}
- * or over REST. Arguments: {@code --config FILE} (a properties file) and/or {@code --KEY VALUE} pairs with
- * the keys of {@link JobConfig#SETTINGS} (and {@code --kafka.X VALUE}); later arguments override earlier.
+ * or over REST. Settings ({@link dev.ibq.stream.config.JobOptions}) come from Flink's configuration, then
+ * {@code --config FILE} (a properties file), then {@code --KEY VALUE} pairs (and {@code --kafka.X VALUE});
+ * later ones win. {@code --list-settings} prints them all. The job sets no parallelism, checkpointing or
+ * restart strategy of its own unless a job-level setting asks ({@link #flinkConfiguration}).
  */
 public final class TokenizeJob {
   private static final Logger LOG = LoggerFactory.getLogger(TokenizeJob.class);
@@ -51,9 +55,13 @@ public final class TokenizeJob {
   private TokenizeJob() {}
 
   public static void main(String[] args) throws Exception {
-    JobConfig config = parseArgs(args);
-    Configuration flink = flinkConfiguration(config);
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
+    if (java.util.Arrays.asList(args).contains("--list-settings")) {
+      System.out.print(SettingsTable.text());
+      return;
+    }
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    JobConfig config = parseArgs(env.getConfiguration(), args);
+    env.configure(flinkConfiguration(config));
     JobExecutionResult result = execute(env, config);
     if (result.isJobExecutionResult()) {
       LOG.info("Job finished after {} ms.", result.getNetRuntime());
@@ -90,7 +98,7 @@ public final class TokenizeJob {
             env,
             kafkaSource(config),
             tokenSink(config),
-            deadLetterSink(config),
+            deadLetterSink(config, tokenizers.describe().tokenizerId()),
             TopologySettings.of(config),
             tokenizers);
     LOG.info(
@@ -214,16 +222,29 @@ public final class TokenizeJob {
     return b.build();
   }
 
-  /** The token sink: TokenRecords keyed by image id. */
+  /** The token sink: TokenRecords keyed by image id, with the tokenizer id and content type as headers. */
   public static KafkaSink<TokenRecord> tokenSink(JobConfig config) {
     return sink(
         config,
         config.outputTopic(),
-        new AvroRecordSerializer<>(config.outputTopic(), TokenRecord.class, TokenRecord::getImageId),
+        new AvroRecordSerializer<>(
+            config.outputTopic(), TokenRecord.class, TokenRecord::getImageId,
+            r -> Map.of(AvroRecordSerializer.TOKENIZER_ID, r.getTokenizerId())),
         "-tokens");
   }
 
-  /** The dead-letter sink: DeadLetterRecords keyed by image id (when known). */
+  /** The dead-letter sink: DeadLetterRecords keyed by image id (when known), with the job's tokenizer id header. */
+  public static KafkaSink<DeadLetterRecord> deadLetterSink(JobConfig config, String tokenizerId) {
+    return sink(
+        config,
+        config.deadLetterTopic(),
+        new AvroRecordSerializer<>(
+            config.deadLetterTopic(), DeadLetterRecord.class, DeadLetterRecord::getImageId,
+            r -> Map.of(AvroRecordSerializer.TOKENIZER_ID, tokenizerId)),
+        "-dead-letters");
+  }
+
+  /** The dead-letter sink without a tokenizer id header. */
   public static KafkaSink<DeadLetterRecord> deadLetterSink(JobConfig config) {
     return sink(
         config,
@@ -232,15 +253,25 @@ public final class TokenizeJob {
         "-dead-letters");
   }
 
+  /** Output compression unless {@code kafka.compression.type} says otherwise. */
+  public static final String DEFAULT_COMPRESSION = "zstd";
+
+  /** The producer properties of both sinks: pass-through ones, then the job's own and its defaults. */
+  public static Properties producerProperties(JobConfig config) {
+    Properties props = config.kafkaClientProperties();
+    props.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, String.valueOf(config.transactionTimeoutMs()));
+    props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
+    props.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(16 * 1024 * 1024));
+    props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, DEFAULT_COMPRESSION);
+    return props;
+  }
+
   private static <T> KafkaSink<T> sink(
       JobConfig config,
       String topic,
       org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema<T> serializer,
       String idSuffix) {
-    Properties props = config.kafkaClientProperties();
-    props.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, String.valueOf(config.transactionTimeoutMs()));
-    props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
-    props.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(16 * 1024 * 1024));
+    Properties props = producerProperties(config);
     var b =
         KafkaSink.<T>builder()
             .setBootstrapServers(config.bootstrapServers())
@@ -253,10 +284,17 @@ public final class TokenizeJob {
     return b.build();
   }
 
-  /**
-   * Parses {@code --config FILE} and {@code --KEY VALUE} (or {@code KEY=VALUE}) arguments; later ones win.
-   */
+  /** {@link #parseArgs(ReadableConfig, String...)} without a Flink configuration layer. */
   public static JobConfig parseArgs(String... args) {
+    return parseArgs(new Configuration(), args);
+  }
+
+  /**
+   * Reads the job's settings: those in Flink's configuration ({@code config.yaml}, {@code flink run -D}, a
+   * FlinkDeployment's {@code flinkConfiguration}), then {@code --config FILE} (a properties file), then
+   * {@code --KEY VALUE} (or {@code KEY=VALUE}) arguments; later ones win.
+   */
+  public static JobConfig parseArgs(ReadableConfig flinkConfig, String... args) {
     Map<String, String> file = new LinkedHashMap<>();
     Map<String, String> flags = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
@@ -279,6 +317,6 @@ public final class TokenizeJob {
         throw new InvalidConfigException(a, "is not an option; expected --config FILE or --KEY VALUE");
       }
     }
-    return JobConfig.fromMap(file, flags);
+    return JobConfig.fromMap(JobConfig.jobSettingsIn(flinkConfig), file, flags);
   }
 }

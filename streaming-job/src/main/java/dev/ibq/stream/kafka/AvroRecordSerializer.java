@@ -2,24 +2,37 @@ package dev.ibq.stream.kafka;
 
 import dev.ibq.schemas.codec.AvroCodec;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.util.function.SerializableFunction;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * Writes Avro records to one topic in Avro single-object encoding ({@link AvroCodec}: header, schema
  * fingerprint, body), the encoding every reader of this project expects. The record key is a UTF-8 string taken from the
  * record (the image id), so a compacted or partitioned topic groups records by image.
+ *
+ * <p>Every record carries the header {@value #CONTENT_TYPE} (what the value is: {@link #contentType}) and the
+ * headers the record itself names ({@code headers}), e.g. {@value #TOKENIZER_ID}; all values UTF-8.
  */
 public final class AvroRecordSerializer<T extends SpecificRecord> implements KafkaRecordSerializationSchema<T> {
   private static final long serialVersionUID = 1L;
 
+  /** Header naming the value's encoding and record type. */
+  public static final String CONTENT_TYPE = "content-type";
+
+  /** Header carrying the tokenizer id (hex SHA-256 of the exported weights) that produced or refused a record. */
+  public static final String TOKENIZER_ID = "ibq.tokenizer-id";
+
   private final String topic;
   private final Class<T> type;
   private final SerializableFunction<T, String> key;
+  private final SerializableFunction<T, Map<String, String>> headers;
   private transient AvroCodec<T> codec;
+  private transient byte[] contentType;
 
   /**
    * @param topic destination topic
@@ -27,9 +40,26 @@ public final class AvroRecordSerializer<T extends SpecificRecord> implements Kaf
    * @param key the record key (null for no key)
    */
   public AvroRecordSerializer(String topic, Class<T> type, SerializableFunction<T, String> key) {
+    this(topic, type, key, r -> Map.of());
+  }
+
+  /**
+   * @param headers headers of each record besides {@value #CONTENT_TYPE} (none when empty)
+   */
+  public AvroRecordSerializer(
+      String topic, Class<T> type, SerializableFunction<T, String> key, SerializableFunction<T, Map<String, String>> headers) {
     this.topic = topic;
     this.type = type;
     this.key = key;
+    this.headers = headers;
+  }
+
+  /**
+   * The {@value #CONTENT_TYPE} of a record type: Avro binary in single-object encoding, with the record's full
+   * name, e.g. {@code application/vnd.apache.avro+binary; encoding=single-object; record=dev.ibq.schemas.TokenRecord}.
+   */
+  public static String contentType(Class<? extends SpecificRecord> type) {
+    return "application/vnd.apache.avro+binary; encoding=single-object; record=" + type.getName();
   }
 
   @Override
@@ -42,8 +72,18 @@ public final class AvroRecordSerializer<T extends SpecificRecord> implements Kaf
     if (codec == null) {
       codec = AvroCodec.forClass(type);
     }
+    if (contentType == null) {
+      contentType = contentType(type).getBytes(StandardCharsets.UTF_8);
+    }
     String k = key.apply(element);
+    RecordHeaders h = new RecordHeaders();
+    h.add(CONTENT_TYPE, contentType);
+    headers.apply(element).forEach((name, value) -> {
+      if (value != null) {
+        h.add(name, value.getBytes(StandardCharsets.UTF_8));
+      }
+    });
     return new ProducerRecord<>(
-        topic, null, timestamp, k == null ? null : k.getBytes(StandardCharsets.UTF_8), codec.encode(element));
+        topic, null, timestamp, k == null ? null : k.getBytes(StandardCharsets.UTF_8), codec.encode(element), h);
   }
 }

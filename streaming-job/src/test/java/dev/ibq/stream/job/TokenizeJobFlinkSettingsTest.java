@@ -103,4 +103,14 @@ class TokenizeJobFlinkSettingsTest {
     assertThatThrownBy(() -> TokenizeJob.build(cluster(slow, job), job))
         .hasMessageStartingWith("Setting '" + JobConfig.TRANSACTION_TIMEOUT_MS + "'");
   }
+
+  @Test
+  void outputIsZstdCompressedUnlessKafkaCompressionTypeSaysOtherwise() {
+    assertThat(TokenizeJob.producerProperties(JobConfig.fromMap(settings())))
+        .containsEntry("compression.type", "zstd")
+        .containsEntry("transaction.timeout.ms", "60000");
+    Map<String, String> s = settings();
+    s.put("kafka.compression.type", "lz4");
+    assertThat(TokenizeJob.producerProperties(JobConfig.fromMap(s))).containsEntry("compression.type", "lz4");
+  }
 }
