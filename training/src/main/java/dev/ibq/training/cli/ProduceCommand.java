@@ -44,7 +44,7 @@ public final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--count", description = "number of Fashion-MNIST images (default: the rest of the split)")
   Integer count;
 
-  @Option(names = "--folder", description = "every regular file in this folder (not recursive), sorted by name")
+  @Option(names = "--folder", description = "every regular file under this folder (recursive, sorted by path), as in encode")
   Path folder;
 
   @Parameters(arity = "0..*", description = "image files")
@@ -94,7 +94,7 @@ public final class ProduceCommand implements Callable<Integer> {
       if (!Files.isDirectory(folder)) {
         throw new IllegalArgumentException("--folder " + folder + " is not a directory.");
       }
-      try (Stream<Path> s = Files.list(folder)) {
+      try (Stream<Path> s = Files.walk(folder)) {
         s.filter(Files::isRegularFile).sorted().forEach(p -> out.add(ImageRecords.fromFile(p)));
       }
     }

@@ -1,6 +1,7 @@
 package dev.ibq.training.cli;
 
 import dev.ibq.stream.config.JobConfig;
+import dev.ibq.stream.config.SettingsTable;
 import dev.ibq.stream.job.TokenizeJob;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Option;
  * {@code ./ibq stream}: runs the tokenization job against any Kafka cluster, in a local Flink mini
  * cluster on this machine. Settings come from {@code --config FILE} and the flags (flags win); every
  * key of the job config is also accepted as {@code --set KEY=VALUE}, Kafka client properties as
- * {@code --set kafka.security.protocol=SSL} and so on.
+ * {@code --kafka security.protocol=SSL} (as in produce and consume).
  */
 @Command(
     name = "stream",
@@ -68,16 +69,22 @@ public final class StreamCommand implements Callable<Integer> {
   @Option(names = "--checkpoint-dir", description = "keep checkpoints here to resume later (checkpoint.dir)")
   String checkpointDir;
 
-  @Option(names = "--restore-from", description = "resume from this checkpoint or savepoint (restore.from)")
+  @Option(names = {"-s", "--from-savepoint"}, description = "resume from this savepoint or retained checkpoint, as flink run -s (restore.from)")
   String restoreFrom;
 
-  @Option(names = "--provider", description = "ONNX Runtime provider: auto, cpu, cuda (onnx.execution-provider)")
+  @Option(names = "--provider", description = "ONNX Runtime provider: auto, cpu, cuda, any case (onnx.execution-provider)")
   String provider;
+
+  @Option(names = "--onnx-threads", description = "ONNX Runtime intra-op threads per task, 0 = its default (onnx.threads)")
+  Integer onnxThreads;
+
+  @Option(names = "--kafka", description = "Kafka client property KEY=VALUE for the source and sinks, e.g. security.protocol=SSL (repeatable)")
+  Map<String, String> kafka = new LinkedHashMap<>();
 
   @Option(names = "--bounded", description = "stop at the input's end offsets as of the start (bounded)")
   boolean bounded;
 
-  @Option(names = "--set", description = "any setting KEY=VALUE, incl. kafka.* client properties (repeatable)")
+  @Option(names = "--set", description = "any other job setting KEY=VALUE, as in --list-settings (repeatable)")
   Map<String, String> set = new LinkedHashMap<>();
 
   @Option(names = "--list-settings", description = "print every setting with its default and exit")
@@ -89,9 +96,7 @@ public final class StreamCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (listSettings) {
-      JobConfig.SETTINGS.values()
-          .forEach(s -> System.out.printf("%-26s %-14s %s%n", s.key(), s.defaultValue() == null ? "(none)" : s.defaultValue(), s.description()));
-      System.out.printf("%-26s %-14s %s%n", "kafka.*", "", "Kafka client properties passed to the source and sinks");
+      System.out.print(SettingsTable.text());
       return 0;
     }
     Result r = run(settings());
@@ -117,10 +122,11 @@ public final class StreamCommand implements Callable<Integer> {
     put(flags, JobConfig.CHECKPOINT_DIR, checkpointDir);
     put(flags, JobConfig.RESTORE_FROM, restoreFrom);
     put(flags, JobConfig.EXECUTION_PROVIDER, provider);
+    put(flags, JobConfig.ONNX_THREADS, onnxThreads);
     if (bounded) {
       flags.put(JobConfig.BOUNDED, "true");
     }
-    flags.putAll(set);
+    flags.putAll(KafkaOptions.settings(set, kafka));
     return JobConfig.fromMap(file, flags);
   }
 
