@@ -38,6 +38,7 @@ import org.apache.flink.configuration.ReadableConfig;
  * @param groupId consumer group of the source (offsets are committed on checkpoints, for monitoring)
  * @param model the exported encoder: a path, or a URI of any Flink file system ({@code file://},
  *     {@code s3://}, {@code hdfs://}, ...), of {@code encoder.onnx} or of the export directory holding it
+ * @param modelShip ship the model with the job (Flink's distributed cache) instead of the tasks reading it
  * @param batchSize images per inference batch (upper bound)
  * @param maxWaitMs the longest an image waits for its batch to fill before the partial batch is encoded
  * @param parallelism parallel instances of every operator when the user sets it for this job; null leaves
@@ -70,6 +71,7 @@ public record JobConfig(
     String deadLetterTopic,
     String groupId,
     String model,
+    boolean modelShip,
     int batchSize,
     long maxWaitMs,
     Integer parallelism,
@@ -106,6 +108,7 @@ public record JobConfig(
   public static final String DEAD_LETTER_TOPIC = JobOptions.DEAD_LETTER_TOPIC.key();
   public static final String GROUP_ID = JobOptions.GROUP_ID.key();
   public static final String MODEL = JobOptions.MODEL.key();
+  public static final String MODEL_SHIP = JobOptions.MODEL_SHIP.key();
   public static final String BATCH_SIZE = JobOptions.BATCH_SIZE.key();
   public static final String BATCH_MAX_WAIT_MS = JobOptions.BATCH_MAX_WAIT_MS.key();
   public static final String PARALLELISM = JobOptions.PARALLELISM.key();
@@ -246,6 +249,7 @@ public record JobConfig(
         r.get(JobOptions.DEAD_LETTER_TOPIC),
         r.get(JobOptions.GROUP_ID),
         r.required(JobOptions.MODEL),
+        r.get(JobOptions.MODEL_SHIP),
         r.positive(JobOptions.BATCH_SIZE),
         r.positive(JobOptions.BATCH_MAX_WAIT_MS),
         r.get(JobOptions.PARALLELISM) == null ? null : r.positive(JobOptions.PARALLELISM),
@@ -392,6 +396,7 @@ public record JobConfig(
     Map<String, String> m = new LinkedHashMap<>();
     m.put(BOOTSTRAP_SERVERS, bootstrapServers);
     m.put(MODEL, model);
+    m.put(MODEL_SHIP, String.valueOf(modelShip));
     m.put(INPUT_TOPIC, inputTopic);
     m.put(OUTPUT_TOPIC, outputTopic);
     m.put(DEAD_LETTER_TOPIC, deadLetterTopic);

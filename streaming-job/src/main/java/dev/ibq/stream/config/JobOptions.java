@@ -29,6 +29,11 @@ public final class JobOptions {
               + " system (file://, s3://, hdfs://, ...); read on the client without ONNX Runtime, fetched once per"
               + " TaskManager and checked against its SHA-256 (required).");
 
+  public static final ConfigOption<Boolean> MODEL_SHIP =
+      key("model.ship").booleanType().defaultValue(false)
+          .withDescription("Ship the model with the job (Flink's distributed cache, through the blob server): the"
+              + " client reads it, the TaskManagers need no access to its file system.");
+
   public static final ConfigOption<String> INPUT_TOPIC =
       key("input.topic").stringType().defaultValue("ibq.images").withDescription("Topic of ImageRecords.");
 
@@ -119,7 +124,7 @@ public final class JobOptions {
   /** Every option, in display order (required first). */
   public static final List<ConfigOption<?>> ALL =
       List.of(
-          BOOTSTRAP_SERVERS, MODEL, INPUT_TOPIC, OUTPUT_TOPIC, DEAD_LETTER_TOPIC, GROUP_ID, BATCH_SIZE,
+          BOOTSTRAP_SERVERS, MODEL, MODEL_SHIP, INPUT_TOPIC, OUTPUT_TOPIC, DEAD_LETTER_TOPIC, GROUP_ID, BATCH_SIZE,
           BATCH_MAX_WAIT_MS, PARALLELISM, DELIVERY_GUARANTEE, CHECKPOINT_INTERVAL_MS, CHECKPOINT_DIR, RESTORE_FROM,
           TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT_MS, MAX_MESSAGE_BYTES, MAX_PIXELS, MIN_SIDE, FORMATS,
           EXECUTION_PROVIDER, ONNX_THREADS, STARTING_OFFSETS, BOUNDED, METRICS_WINDOW_TOKENS);

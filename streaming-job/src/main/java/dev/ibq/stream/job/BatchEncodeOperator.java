@@ -123,7 +123,7 @@ public final class BatchEncodeOperator extends AbstractStreamOperator<TokenRecor
   @Override
   public void open() throws Exception {
     super.open();
-    tokenizer = tokenizerFactory.open();
+    tokenizer = tokenizerFactory.open(getRuntimeContext());
     TokenizerIdentity actual = tokenizer.identity();
     if (!actual.sameModel(expected)) {
       tokenizer.close();

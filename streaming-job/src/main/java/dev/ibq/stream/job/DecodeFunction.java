@@ -170,7 +170,8 @@ public final class DecodeFunction extends ProcessFunction<KafkaInput, PreparedIm
     Map<String, String> attributes = record.getAttributes() == null ? Map.of() : new HashMap<>(record.getAttributes());
     long eventTime = record.getEventTime() == null ? in.timestamp : record.getEventTime().toEpochMilli();
     return Outcome.ok(
-        new PreparedImage(id, pixels, record.getLabel(), attributes, eventTime, 0L, value, in.topic, in.partition, in.offset));
+        new PreparedImage(id, pixels, record.getLabel(), attributes, eventTime, 0L, value, in.topic, in.partition, in.offset)
+            .withHeaders(in.headers));
   }
 
   private static byte[] bytes(ByteBuffer b) {

@@ -92,6 +92,11 @@ public final class TokenizeJob {
       env.setMaxParallelism(DEFAULT_MAX_PARALLELISM);
     }
     ModelFile model = readModel(config.model());
+    if (config.modelShip()) {
+      // Flink uploads the file to the blob server on submission; each TaskManager gets its own copy.
+      env.registerCachedFile(model.uri(), ModelFile.SHIPPED_NAME);
+      model = model.shipped();
+    }
     BatchTokenizerFactory tokenizers = new OnnxTokenizerFactory(model, config.executionProvider(), config.onnxThreads());
     TokenizeTopology.Streams streams =
         TokenizeTopology.build(
@@ -222,14 +227,17 @@ public final class TokenizeJob {
     return b.build();
   }
 
-  /** The token sink: TokenRecords keyed by image id, with the tokenizer id and content type as headers. */
+  /**
+   * The token sink: TokenRecords keyed by image id, with the input record's headers, the tokenizer id and the
+   * content type as headers.
+   */
   public static KafkaSink<TokenRecord> tokenSink(JobConfig config) {
     return sink(
         config,
         config.outputTopic(),
         new AvroRecordSerializer<>(
             config.outputTopic(), TokenRecord.class, TokenRecord::getImageId,
-            r -> Map.of(AvroRecordSerializer.TOKENIZER_ID, r.getTokenizerId())),
+            r -> AvroRecordSerializer.headers(r.getKafkaHeaders(), Map.of(AvroRecordSerializer.TOKENIZER_ID, r.getTokenizerId()))),
         "-tokens");
   }
 
@@ -240,7 +248,7 @@ public final class TokenizeJob {
         config.deadLetterTopic(),
         new AvroRecordSerializer<>(
             config.deadLetterTopic(), DeadLetterRecord.class, DeadLetterRecord::getImageId,
-            r -> Map.of(AvroRecordSerializer.TOKENIZER_ID, tokenizerId)),
+            r -> AvroRecordSerializer.headers(r.getKafkaHeaders(), Map.of(AvroRecordSerializer.TOKENIZER_ID, tokenizerId))),
         "-dead-letters");
   }
 
@@ -249,7 +257,9 @@ public final class TokenizeJob {
     return sink(
         config,
         config.deadLetterTopic(),
-        new AvroRecordSerializer<>(config.deadLetterTopic(), DeadLetterRecord.class, DeadLetterRecord::getImageId),
+        new AvroRecordSerializer<>(
+            config.deadLetterTopic(), DeadLetterRecord.class, DeadLetterRecord::getImageId,
+            r -> AvroRecordSerializer.headers(r.getKafkaHeaders(), Map.of())),
         "-dead-letters");
   }
 

@@ -15,8 +15,9 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * fingerprint, body), the encoding every reader of this project expects. The record key is a UTF-8 string taken from the
  * record (the image id), so a compacted or partitioned topic groups records by image.
  *
- * <p>Every record carries the header {@value #CONTENT_TYPE} (what the value is: {@link #contentType}) and the
- * headers the record itself names ({@code headers}), e.g. {@value #TOKENIZER_ID}; all values UTF-8.
+ * <p>Every record carries the headers {@code headers} names for it (e.g. the input record's headers, carried
+ * through, and {@value #TOKENIZER_ID}), then {@value #CONTENT_TYPE} (what the value is: {@link #contentType});
+ * a header of {@code headers} named like one the job sets itself is left out, so each name occurs once.
  */
 public final class AvroRecordSerializer<T extends SpecificRecord> implements KafkaRecordSerializationSchema<T> {
   private static final long serialVersionUID = 1L;
@@ -30,7 +31,7 @@ public final class AvroRecordSerializer<T extends SpecificRecord> implements Kaf
   private final String topic;
   private final Class<T> type;
   private final SerializableFunction<T, String> key;
-  private final SerializableFunction<T, Map<String, String>> headers;
+  private final SerializableFunction<T, Map<String, byte[]>> headers;
   private transient AvroCodec<T> codec;
   private transient byte[] contentType;
 
@@ -47,11 +48,32 @@ public final class AvroRecordSerializer<T extends SpecificRecord> implements Kaf
    * @param headers headers of each record besides {@value #CONTENT_TYPE} (none when empty)
    */
   public AvroRecordSerializer(
-      String topic, Class<T> type, SerializableFunction<T, String> key, SerializableFunction<T, Map<String, String>> headers) {
+      String topic, Class<T> type, SerializableFunction<T, String> key, SerializableFunction<T, Map<String, byte[]>> headers) {
     this.topic = topic;
     this.type = type;
     this.key = key;
     this.headers = headers;
+  }
+
+  /**
+   * Carried-through headers without the names {@code own} (the job's), then {@code own}: each name once.
+   *
+   * @param carried e.g. a record's {@code kafka_headers}
+   * @param own the job's headers as UTF-8 strings
+   */
+  public static Map<String, byte[]> headers(Map<String, java.nio.ByteBuffer> carried, Map<String, String> own) {
+    Map<String, byte[]> m = new java.util.LinkedHashMap<>();
+    if (carried != null) {
+      carried.forEach((k, v) -> {
+        if (!own.containsKey(k) && !CONTENT_TYPE.equals(k)) {
+          byte[] b = new byte[v.remaining()];
+          v.duplicate().get(b);
+          m.put(k, b);
+        }
+      });
+    }
+    own.forEach((k, v) -> m.put(k, v.getBytes(StandardCharsets.UTF_8)));
+    return m;
   }
 
   /**
@@ -77,12 +99,12 @@ public final class AvroRecordSerializer<T extends SpecificRecord> implements Kaf
     }
     String k = key.apply(element);
     RecordHeaders h = new RecordHeaders();
-    h.add(CONTENT_TYPE, contentType);
     headers.apply(element).forEach((name, value) -> {
-      if (value != null) {
-        h.add(name, value.getBytes(StandardCharsets.UTF_8));
+      if (!CONTENT_TYPE.equals(name)) {
+        h.add(name, value);
       }
     });
+    h.add(CONTENT_TYPE, contentType);
     return new ProducerRecord<>(
         topic, null, timestamp, k == null ? null : k.getBytes(StandardCharsets.UTF_8), codec.encode(element), h);
   }

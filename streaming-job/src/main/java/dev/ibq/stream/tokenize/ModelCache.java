@@ -39,6 +39,23 @@ final class ModelCache {
     return Path.of(System.getProperty("java.io.tmpdir"), "ibq-models");
   }
 
+  /**
+   * The local copy of a model shipped with the job (Flink put it there from the blob server), checked
+   * against the digest the client read.
+   */
+  static Path shippedFile(ModelFile model, Path fromDistributedCache) {
+    return VERIFIED.computeIfAbsent(model.sha256() + " shipped " + fromDistributedCache, key -> {
+      try {
+        Path local = Files.isDirectory(fromDistributedCache) ? fromDistributedCache.resolve("encoder.onnx") : fromDistributedCache;
+        check(model, local, digest(local), "shipped with the job (" + local + ")");
+        LOG.info("Model {} shipped with the job, from the distributed cache at {}.", model.uri(), local);
+        return local;
+      } catch (IOException e) {
+        throw new UncheckedIOException("The model shipped with the job could not be read at " + fromDistributedCache + ".", e);
+      }
+    });
+  }
+
   /** A local file with the model's exact bytes (fetched and verified on first use in this JVM). */
   static Path localFile(ModelFile model) {
     return VERIFIED.computeIfAbsent(model.sha256() + " " + model.uri(), key -> fetchAndVerify(model));

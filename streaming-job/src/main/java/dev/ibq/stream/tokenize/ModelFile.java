@@ -27,13 +27,23 @@ import org.apache.flink.core.fs.Path;
  * @param sizeBytes file size
  * @param sha256 hex SHA-256 of the file's bytes
  * @param metadata the model's {@code metadata_props}
+ * @param shippedAs the name under which the file travels with the job in Flink's distributed cache (the
+ *     tasks read it from there, not from {@code uri}); null when the tasks read {@code uri} themselves
  */
-public record ModelFile(String uri, long sizeBytes, String sha256, Map<String, String> metadata)
+public record ModelFile(String uri, long sizeBytes, String sha256, Map<String, String> metadata, String shippedAs)
     implements Serializable {
   private static final long serialVersionUID = 1L;
 
+  /** The distributed-cache name of a shipped model. */
+  public static final String SHIPPED_NAME = "ibq-model-encoder.onnx";
+
   public ModelFile {
     metadata = Map.copyOf(metadata);
+  }
+
+  /** This model, to be shipped with the job under {@link #SHIPPED_NAME}. */
+  public ModelFile shipped() {
+    return new ModelFile(uri, sizeBytes, sha256, metadata, SHIPPED_NAME);
   }
 
   /**
@@ -67,7 +77,7 @@ public record ModelFile(String uri, long sizeBytes, String sha256, Map<String, S
     try (InputStream in = new DigestInputStream(fs.open(path), sha)) {
       metadata = OnnxMetadataReader.read(in);
     }
-    return new ModelFile(path.toUri().toString(), status.getLen(), HexFormat.of().formatHex(sha.digest()), metadata);
+    return new ModelFile(path.toUri().toString(), status.getLen(), HexFormat.of().formatHex(sha.digest()), metadata, null);
   }
 
   /** The tokenizer identity from the metadata (checked as ONNX Runtime's loader checks it). */

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import org.apache.flink.api.common.functions.RuntimeContext;
 import java.util.Locale;
 
 /**
@@ -43,7 +44,24 @@ public final class OnnxTokenizerFactory implements BatchTokenizerFactory {
 
   @Override
   public BatchTokenizer open() {
-    Path local = ModelCache.localFile(model);
+    if (model.shippedAs() != null) {
+      throw new IllegalStateException(
+          "The model " + model.uri() + " is shipped with the job; it can only be opened in a task (open(RuntimeContext)).");
+    }
+    return open(ModelCache.localFile(model));
+  }
+
+  /** In a task: a shipped model comes from the distributed cache, any other through its file system. */
+  @Override
+  public BatchTokenizer open(RuntimeContext task) {
+    if (model.shippedAs() == null) {
+      return open();
+    }
+    java.io.File cached = task.getDistributedCache().getFile(model.shippedAs());
+    return open(ModelCache.shippedFile(model, cached.toPath()));
+  }
+
+  private BatchTokenizer open(Path local) {
     OnnxTokenizer t =
         OnnxTokenizer.open(local, new OnnxTokenizer.Options(ExecutionProvider.valueOf(provider), intraOpThreads, 1));
     return new OnnxBatchTokenizer(t);

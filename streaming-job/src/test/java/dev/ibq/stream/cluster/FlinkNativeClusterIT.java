@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ibq.image.source.FashionMnist;
 import dev.ibq.schemas.DeadLetterRecord;
+import dev.ibq.schemas.codec.AvroCodec;
 import dev.ibq.schemas.ImageRecord;
 import dev.ibq.schemas.TokenRecord;
 import dev.ibq.stream.config.JobConfig;
@@ -32,7 +33,11 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,6 +58,8 @@ import org.slf4j.LoggerFactory;
  *       from the JobManager's log line for the job), and the output is exactly-once.
  *   <li>Rescaling 1 -&gt; 2 -&gt; 1 through stop-with-savepoint while images stream in: nothing lost, nothing
  *       duplicated in the read_committed output.
+ *   <li>Four TaskManager SIGKILLs 15 s apart (each replacement killed once registered) under the cluster's
+ *       exponential-delay strategy: the job ends up RUNNING and its output is exactly-once.
  * </ul>
  */
 class FlinkNativeClusterIT {
@@ -81,8 +88,24 @@ class FlinkNativeClusterIT {
   void plainFlinkRunWithoutOnnxRuntimeOnTheClientRunsWithTheClustersSettings() throws Exception {
     String in = "native.images", out = "native.tokens", dlq = "native.dead-letters";
     KafkaBrokerProcess.createTopics(cluster.bootstrapServers(), 2, in, out, dlq);
-    List<ImageRecord> images = ImageRecords.fashionMnist(test, 0, 300);
+    List<ImageRecord> images = new ArrayList<>(ImageRecords.fashionMnist(test, 0, 300));
     produce(in, images, 0);
+    // two records with headers: an image (its token record carries them) and garbage (its dead letter does)
+    ImageRecord traced = ImageRecords.fashionMnist(test, 300, 1).get(0);
+    images.add(traced);
+    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
+        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName(),
+        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName()))) {
+      ProducerRecord<byte[], byte[]> image = new ProducerRecord<>(in, null, traced.getImageId().getBytes(StandardCharsets.UTF_8),
+          AvroCodec.forClass(ImageRecord.class).encode(traced));
+      image.headers().add("trace-id", "t-image".getBytes(StandardCharsets.UTF_8)).add("content-type", "image/png".getBytes(StandardCharsets.UTF_8));
+      ProducerRecord<byte[], byte[]> garbage = new ProducerRecord<>(in, null, "garbage".getBytes(StandardCharsets.UTF_8),
+          "not an image record".getBytes(StandardCharsets.UTF_8));
+      garbage.headers().add("trace-id", "t-garbage".getBytes(StandardCharsets.UTF_8));
+      p.send(image).get();
+      p.send(garbage).get();
+    }
 
     // group.id comes from Flink's configuration (flink run -D), not from the job's arguments
     Map<String, String> jobArgs = settings(model.toUri().toString(), in, out, dlq, "native");
@@ -132,11 +155,31 @@ class FlinkNativeClusterIT {
     }
     cluster.rest().cancel(jobId);
     assertExactlyOnce(tokens, images);
-    Map<String, String> headers = firstRecordHeaders(out);
-    assertThat(headers)
-        .containsEntry(AvroRecordSerializer.CONTENT_TYPE, AvroRecordSerializer.contentType(TokenRecord.class))
-        .containsEntry(AvroRecordSerializer.TOKENIZER_ID, ModelFile.read(model.toString()).metadata().get("ibq.tokenizer_id"));
-    assertThat(AvroTopicReader.readAll(cluster.bootstrapServers(), dlq, DeadLetterRecord.class, null, Duration.ofMinutes(1))).isEmpty();
+    String tokenizerId = ModelFile.read(model.toString()).metadata().get("ibq.tokenizer_id");
+    Map<String, Map<String, String>> tokenHeaders = recordHeaders(out);
+    assertThat(tokenHeaders.get(images.get(0).getImageId()))
+        .containsExactly(
+            Map.entry(AvroRecordSerializer.TOKENIZER_ID, tokenizerId),
+            Map.entry(AvroRecordSerializer.CONTENT_TYPE, AvroRecordSerializer.contentType(TokenRecord.class)));
+    // the input's headers come first; its content-type is the job's now (one per name)
+    assertThat(tokenHeaders.get(traced.getImageId()))
+        .containsExactly(
+            Map.entry("trace-id", "t-image"),
+            Map.entry(AvroRecordSerializer.TOKENIZER_ID, tokenizerId),
+            Map.entry(AvroRecordSerializer.CONTENT_TYPE, AvroRecordSerializer.contentType(TokenRecord.class)));
+    TokenRecord tracedTokens = tokens.stream().filter(t -> t.getImageId().equals(traced.getImageId())).findFirst().orElseThrow();
+    assertThat(utf8(tracedTokens.getKafkaHeaders())).containsEntry("trace-id", "t-image").containsEntry("content-type", "image/png");
+
+    List<AvroTopicReader.Entry<DeadLetterRecord>> dead =
+        AvroTopicReader.readAll(cluster.bootstrapServers(), dlq, DeadLetterRecord.class, null, Duration.ofMinutes(1));
+    assertThat(dead).hasSize(1);
+    assertThat(dead.get(0).value().getErrorCode()).isEqualTo(dev.ibq.schemas.ErrorCode.UNDECODABLE_RECORD);
+    assertThat(utf8(dead.get(0).value().getKafkaHeaders())).containsExactly(Map.entry("trace-id", "t-garbage"));
+    assertThat(recordHeaders(dlq).values().iterator().next())
+        .containsExactly(
+            Map.entry("trace-id", "t-garbage"),
+            Map.entry(AvroRecordSerializer.TOKENIZER_ID, tokenizerId),
+            Map.entry(AvroRecordSerializer.CONTENT_TYPE, AvroRecordSerializer.contentType(DeadLetterRecord.class)));
   }
 
   @Test
@@ -183,6 +226,72 @@ class FlinkNativeClusterIT {
     assertExactlyOnce(tokens, images);
   }
 
+  @Test
+  void aModelShippedWithTheJobIsReadFromFlinksDistributedCacheNotFromTheClientsPath() throws Exception {
+    String in = "ship.images", out = "ship.tokens", dlq = "ship.dead-letters";
+    KafkaBrokerProcess.createTopics(cluster.bootstrapServers(), 1, in, out, dlq);
+    List<ImageRecord> images = ImageRecords.fashionMnist(test, 5000, 60);
+    produce(in, images, 0);
+    Path clientOnly = Files.copy(model, Files.createDirectories(tmp.resolve("client-only")).resolve("encoder.onnx"));
+    Map<String, String> s = settings(clientOnly.toString(), in, out, dlq, "ship");
+    s.put(JobConfig.MODEL_SHIP, "true");
+    List<String> args = new ArrayList<>(List.of("-d", ProjectPaths.jobJar().toString()));
+    args.addAll(FlinkRestClient.programArgs(s));
+    FlinkRun.Outcome run = FlinkRun.run(cluster.spec(), tmp.resolve("flink-run-ship.log"), args);
+    assertThat(run.exitCode()).as("flink run's exit code; its output:\n%s", run.output()).isZero();
+    Files.delete(clientOnly); // from now on only the copy Flink shipped exists
+    cluster.rest().awaitJobState(run.jobId(), Set.of("RUNNING"), Duration.ofMinutes(2));
+    List<TokenRecord> tokens = awaitCommitted(out, n -> n >= images.size(), Duration.ofMinutes(3));
+    cluster.rest().cancel(run.jobId());
+    assertExactlyOnce(tokens, images);
+    String taskManagerLogs = taskManagerLogs();
+    assertThat(taskManagerLogs).contains("shipped with the job, from the distributed cache at");
+    assertThat(taskManagerLogs).doesNotContain("Model " + clientOnly.toUri() + " found in")
+        .doesNotContain("at " + clientOnly + " on ");
+  }
+
+  /**
+   * Issue 14 (3): the cluster's restart strategy, with no lifetime cap, carries the job through four
+   * TaskManager SIGKILLs within about a minute, each replacement killed as soon as it registers.
+   */
+  @Test
+  void fourTaskManagerKillsInAMinuteLeaveTheJobRunningAndItsOutputExactlyOnce() throws Exception {
+    String in = "kills.images", out = "kills.tokens", dlq = "kills.dead-letters";
+    KafkaBrokerProcess.createTopics(cluster.bootstrapServers(), 1, in, out, dlq);
+    List<ImageRecord> images = ImageRecords.fashionMnist(test, 3000, 1500);
+    FlinkRestClient rest = cluster.rest();
+    String jobId = rest.runJar(rest.uploadJar(ProjectPaths.jobJar()), null,
+        FlinkRestClient.programArgs(settings(model.toString(), in, out, dlq, "kills")), 1, null);
+    rest.awaitJobState(jobId, Set.of("RUNNING"), Duration.ofMinutes(2));
+    CompletableFuture<Void> producing = CompletableFuture.runAsync(() -> produce(in, images, 30)); // ~50 s
+    awaitCommitted(out, n -> n >= 100, Duration.ofMinutes(3));
+
+    long first = System.nanoTime();
+    List<Long> killedAtMillis = new ArrayList<>();
+    for (int kill = 0; kill < 4; kill++) {
+      long due = first + Duration.ofSeconds(15L * kill).toNanos();
+      while (System.nanoTime() < due) {
+        Thread.sleep(100);
+      }
+      cluster.killTaskManager(cluster.taskManagerPids().get(0));
+      killedAtMillis.add((System.nanoTime() - first) / 1_000_000);
+      cluster.startTaskManager(); // waits until the replacement is registered
+    }
+    producing.get();
+    List<TokenRecord> tokens = awaitCommitted(out, n -> n >= images.size(), Duration.ofMinutes(5));
+    awaitCheckpoints(jobId, 2);
+    tokens = committed(out);
+    String state = rest.jobState(jobId);
+    int failures = rest.failures(jobId);
+    LOG.info("4 TaskManager kills at {} ms: job {} is {} after {} failures; {} of {} images committed",
+        killedAtMillis, jobId, state, failures, tokens.size(), images.size());
+    rest.cancel(jobId);
+    assertThat(killedAtMillis).hasSize(4);
+    assertThat(state).isEqualTo("RUNNING");
+    assertThat(failures).as("failures the job went through").isGreaterThanOrEqualTo(4);
+    assertExactlyOnce(tokens, images);
+  }
+
   private static Map<String, String> settings(String modelLocation, String in, String out, String dlq, String name) {
     Map<String, String> s = new LinkedHashMap<>();
     s.put(JobConfig.BOOTSTRAP_SERVERS, cluster.bootstrapServers());
@@ -198,25 +307,43 @@ class FlinkNativeClusterIT {
     return s;
   }
 
-  /** The headers of the first committed record of a topic, as UTF-8 strings. */
-  private static Map<String, String> firstRecordHeaders(String topic) {
+  /** The headers of every committed record of a topic by record key, as UTF-8 strings in header order. */
+  private static Map<String, Map<String, String>> recordHeaders(String topic) {
+    Map<String, Map<String, String>> byKey = new LinkedHashMap<>();
     Properties p = AvroTopicReader.consumerProperties(cluster.bootstrapServers(), null);
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
       List<TopicPartition> parts = c.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
       c.assign(parts);
       c.seekToBeginning(parts);
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (System.nanoTime() < deadline) {
+      Map<TopicPartition, Long> end = c.endOffsets(parts);
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
           Map<String, String> h = new LinkedHashMap<>();
           for (Header header : r.headers()) {
             h.put(header.key(), new String(header.value(), StandardCharsets.UTF_8));
           }
-          return h;
+          byKey.put(r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8), h);
         }
       }
     }
-    throw new AssertionError("No committed record in " + topic + " within 30 s.");
+    return byKey;
+  }
+
+  private static Map<String, String> utf8(Map<String, java.nio.ByteBuffer> headers) {
+    Map<String, String> m = new LinkedHashMap<>();
+    headers.forEach((k, v) -> m.put(k, StandardCharsets.UTF_8.decode(v.duplicate()).toString()));
+    return m;
+  }
+
+  private static String taskManagerLogs() throws Exception {
+    StringBuilder b = new StringBuilder();
+    try (var logs = Files.newDirectoryStream(cluster.spec().logDir(), "taskmanager-*.log")) {
+      for (Path log : logs) {
+        b.append(Files.readString(log));
+      }
+    }
+    return b.toString();
   }
 
   /** The JobManager's "Using restart back off time strategy ... for JOB (ID)" line for the job. */
