@@ -203,8 +203,8 @@ class FlinkNativeClusterIT {
       rest.awaitJobState(jobId, Set.of("RUNNING"), Duration.ofMinutes(2));
       assertThat(rest.vertices(jobId)).allSatisfy(v -> assertThat(v.parallelism()).as(v.name()).isEqualTo(p));
       if (producing == null) {
-        // 30 images/s (30 s) from now on, so both stops land in the middle of the stream
-        producing = CompletableFuture.runAsync(() -> produce(in, images, 30));
+        // 20 images/s (45 s) from now on, so both stops land in the middle of the stream even on a loaded machine
+        producing = CompletableFuture.runAsync(() -> produce(in, images, 20));
       }
       if (i == steps.size() - 1) {
         break;
