@@ -106,9 +106,14 @@ public record ClusterSpec(Path workDir, int restPort, int rpcPort, int slotsPerT
     c.put("execution.checkpointing.dir", checkpointDir().toUri().toString());
     c.put("execution.checkpointing.savepoint-dir", savepointDir().toUri().toString());
     c.put("execution.checkpointing.num-retained", "2");
-    c.put("restart-strategy.type", "fixed-delay");
-    c.put("restart-strategy.fixed-delay.attempts", "20");
-    c.put("restart-strategy.fixed-delay.delay", "2 s");
+    // The cluster, not the job, decides checkpointing and restarts (jobs may override at job level).
+    c.put("execution.checkpointing.interval", "2 s");
+    c.put("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
+    // Flink's default strategy with checkpointing, with a short reset threshold: no lifetime cap on restarts.
+    c.put("restart-strategy.type", "exponential-delay");
+    c.put("restart-strategy.exponential-delay.initial-backoff", "1 s");
+    c.put("restart-strategy.exponential-delay.max-backoff", "10 s");
+    c.put("restart-strategy.exponential-delay.reset-backoff-threshold", "1 min");
     // Notice a killed TaskManager within seconds instead of the default 50 s.
     c.put("heartbeat.interval", "1000");
     c.put("heartbeat.timeout", "8000");

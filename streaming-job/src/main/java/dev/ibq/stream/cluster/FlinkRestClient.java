@@ -97,6 +97,23 @@ public final class FlinkRestClient {
     return get("/jobs/" + jobId + "/exceptions").path("exceptionHistory").path("entries").size();
   }
 
+  /** One vertex of a job graph as the REST API reports it. */
+  public record Vertex(String name, int parallelism, int maxParallelism) {}
+
+  /** {@code GET /jobs/{id}}: the job's vertices with their parallelism and max parallelism. */
+  public List<Vertex> vertices(String jobId) {
+    List<Vertex> out = new ArrayList<>();
+    for (JsonNode v : get("/jobs/" + jobId).path("vertices")) {
+      out.add(new Vertex(v.path("name").asText(), v.path("parallelism").asInt(), v.path("maxParallelism").asInt()));
+    }
+    return out;
+  }
+
+  /** {@code GET /jobs/{id}/checkpoints/config}: the interval the job checkpoints at, in ms. */
+  public long checkpointIntervalMillis(String jobId) {
+    return get("/jobs/" + jobId + "/checkpoints/config").path("interval").asLong();
+  }
+
   /** {@code POST /jars/upload}: returns the jar id the cluster gave the uploaded jar. */
   public String uploadJar(Path jar) {
     try {

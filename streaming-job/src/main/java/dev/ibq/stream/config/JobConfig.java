@@ -16,13 +16,17 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ReadableConfig;
 
 /**
  * The complete, validated configuration of the tokenization job. Immutable.
  *
- * <p>Built from string settings ({@link #fromMap}) that come from a properties file, CLI flags, or both
- * (flags override the file). Every key is listed in {@link #SETTINGS} with its default and meaning; an
- * unknown key, a malformed value, a missing required value or two settings that contradict each other
+ * <p>Built from string settings ({@link #fromMap}) in layers: the job's keys found in Flink's configuration
+ * ({@link #jobSettingsIn}), a properties file, the job's arguments or CLI flags (later layers win). Every
+ * setting is a Flink {@link ConfigOption} declared in {@link JobOptions} (type, default, description) and
+ * parsed by Flink's option parsing; {@link #SETTINGS} lists them for display. An unknown key, a malformed value, a missing required value or two settings that contradict each other
  * fail with an {@link InvalidConfigException} naming the setting. Keys starting with {@code kafka.} are
  * Kafka client properties passed through (prefix removed) to the source and both sinks, e.g.
  * {@code kafka.security.protocol=SASL_SSL}; the few the job must own itself are refused.
@@ -32,13 +36,16 @@ import java.util.TreeMap;
  * @param outputTopic topic the {@code TokenRecord}s go to, keyed by image id
  * @param deadLetterTopic topic the {@code DeadLetterRecord}s go to
  * @param groupId consumer group of the source (offsets are committed on checkpoints, for monitoring)
- * @param model the exported encoder: a path or {@code file:} URI of {@code encoder.onnx} or of the export
- *     directory holding it
+ * @param model the exported encoder: a path, or a URI of any Flink file system ({@code file://},
+ *     {@code s3://}, {@code hdfs://}, ...), of {@code encoder.onnx} or of the export directory holding it
+ * @param modelShip ship the model with the job (Flink's distributed cache) instead of the tasks reading it
  * @param batchSize images per inference batch (upper bound)
  * @param maxWaitMs the longest an image waits for its batch to fill before the partial batch is encoded
- * @param parallelism parallel instances of every operator
+ * @param parallelism parallel instances of every operator when the user sets it for this job; null leaves
+ *     it to Flink ({@code flink run -p}, {@code parallelism.default}, the operator's {@code job.parallelism})
  * @param deliveryGuarantee exactly-once (transactions) or at-least-once
- * @param checkpointIntervalMs checkpoint period; 0 disables checkpointing (only with at-least-once)
+ * @param checkpointIntervalMs checkpoint period when the user sets it for this job (0 disables checkpointing,
+ *     only with at-least-once); null leaves it to Flink's {@code execution.checkpointing.interval}
  * @param checkpointDir where checkpoints are kept (retained on cancel) so a later run can resume; null
  *     keeps them in memory
  * @param restoreFrom a checkpoint or savepoint path to resume from; null starts fresh
@@ -67,11 +74,12 @@ public record JobConfig(
     String deadLetterTopic,
     String groupId,
     String model,
+    boolean modelShip,
     int batchSize,
     long maxWaitMs,
-    int parallelism,
+    Integer parallelism,
     DeliveryGuarantee deliveryGuarantee,
-    long checkpointIntervalMs,
+    Long checkpointIntervalMs,
     String checkpointDir,
     String restoreFrom,
     String transactionalIdPrefix,
@@ -99,39 +107,43 @@ public record JobConfig(
     LATEST
   }
 
-  public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
-  public static final String INPUT_TOPIC = "input.topic";
-  public static final String OUTPUT_TOPIC = "output.topic";
-  public static final String DEAD_LETTER_TOPIC = "dead-letter.topic";
-  public static final String GROUP_ID = "group.id";
-  public static final String MODEL = "model";
-  public static final String BATCH_SIZE = "batch.size";
-  public static final String BATCH_MAX_WAIT_MS = "batch.max-wait-ms";
-  public static final String PARALLELISM = "parallelism";
-  public static final String DELIVERY_GUARANTEE = "delivery.guarantee";
-  public static final String CHECKPOINT_INTERVAL_MS = "checkpoint.interval-ms";
-  public static final String CHECKPOINT_DIR = "checkpoint.dir";
-  public static final String RESTORE_FROM = "restore.from";
-  public static final String TRANSACTIONAL_ID_PREFIX = "transactional-id.prefix";
-  public static final String TRANSACTION_TIMEOUT_MS = "transaction.timeout-ms";
-  public static final String MAX_MESSAGE_BYTES = "limits.max-message-bytes";
-  public static final String MAX_PIXELS = "limits.max-pixels";
-  public static final String MIN_SIDE = "limits.min-side";
-  public static final String FORMATS = "limits.formats";
-  public static final String EXECUTION_PROVIDER = "onnx.execution-provider";
-  public static final String ONNX_THREADS = "onnx.threads";
-  public static final String STARTING_OFFSETS = "starting.offsets";
-  public static final String BOUNDED = "bounded";
-  public static final String METRICS_WINDOW_TOKENS = "metrics.window-tokens";
-  public static final String MAX_DECODED_BYTES = "limits.max-decoded-bytes";
-  public static final String DECODE_TIMEOUT_MS = "limits.decode-timeout-ms";
-  public static final String KAFKA_PREFIX = "kafka.";
+  public static final String BOOTSTRAP_SERVERS = JobOptions.BOOTSTRAP_SERVERS.key();
+  public static final String INPUT_TOPIC = JobOptions.INPUT_TOPIC.key();
+  public static final String OUTPUT_TOPIC = JobOptions.OUTPUT_TOPIC.key();
+  public static final String DEAD_LETTER_TOPIC = JobOptions.DEAD_LETTER_TOPIC.key();
+  public static final String GROUP_ID = JobOptions.GROUP_ID.key();
+  public static final String MODEL = JobOptions.MODEL.key();
+  public static final String MODEL_SHIP = JobOptions.MODEL_SHIP.key();
+  public static final String BATCH_SIZE = JobOptions.BATCH_SIZE.key();
+  public static final String BATCH_MAX_WAIT_MS = JobOptions.BATCH_MAX_WAIT_MS.key();
+  public static final String PARALLELISM = JobOptions.PARALLELISM.key();
+  public static final String DELIVERY_GUARANTEE = JobOptions.DELIVERY_GUARANTEE.key();
+  public static final String CHECKPOINT_INTERVAL_MS = JobOptions.CHECKPOINT_INTERVAL_MS.key();
+  public static final String CHECKPOINT_DIR = JobOptions.CHECKPOINT_DIR.key();
+  public static final String RESTORE_FROM = JobOptions.RESTORE_FROM.key();
+  public static final String TRANSACTIONAL_ID_PREFIX = JobOptions.TRANSACTIONAL_ID_PREFIX.key();
+  public static final String TRANSACTION_TIMEOUT_MS = JobOptions.TRANSACTION_TIMEOUT_MS.key();
+  public static final String MAX_MESSAGE_BYTES = JobOptions.MAX_MESSAGE_BYTES.key();
+  public static final String MAX_PIXELS = JobOptions.MAX_PIXELS.key();
+  public static final String MIN_SIDE = JobOptions.MIN_SIDE.key();
+  public static final String FORMATS = JobOptions.FORMATS.key();
+  public static final String EXECUTION_PROVIDER = JobOptions.EXECUTION_PROVIDER.key();
+  public static final String ONNX_THREADS = JobOptions.ONNX_THREADS.key();
+  public static final String STARTING_OFFSETS = JobOptions.STARTING_OFFSETS.key();
+  public static final String BOUNDED = JobOptions.BOUNDED.key();
+  public static final String METRICS_WINDOW_TOKENS = JobOptions.METRICS_WINDOW_TOKENS.key();
+  public static final String MAX_DECODED_BYTES = JobOptions.MAX_DECODED_BYTES.key();
+  public static final String DECODE_TIMEOUT_MS = JobOptions.DECODE_TIMEOUT_MS.key();
+  public static final String KAFKA_PREFIX = JobOptions.KAFKA_PREFIX;
 
-  /** Every setting with its default ({@code null}: required or unset) and meaning, in display order. */
+  /**
+   * Every setting with its default ({@code null}: required or unset), type and meaning, in display order;
+   * derived from the {@link JobOptions} declarations.
+   */
   public static final Map<String, Setting> SETTINGS = settings();
 
-  /** One documented setting. */
-  public record Setting(String key, String defaultValue, String description) implements Serializable {}
+  /** One documented setting (a view of its {@link ConfigOption}). */
+  public record Setting(String key, String defaultValue, String type, String description) implements Serializable {}
 
   /** Client properties the job sets itself; passing them through would break its guarantees. */
   static final Set<String> OWNED_KAFKA_PROPERTIES =
@@ -150,40 +162,38 @@ public record JobConfig(
 
   private static Map<String, Setting> settings() {
     Map<String, Setting> m = new LinkedHashMap<>();
-    put(m, BOOTSTRAP_SERVERS, null, "Kafka bootstrap servers, host:port[,host:port] (required)");
-    put(m, MODEL, null, "exported encoder: path or file: URI of encoder.onnx or its export directory (required)");
-    put(m, INPUT_TOPIC, "ibq.images", "topic of ImageRecords");
-    put(m, OUTPUT_TOPIC, "ibq.tokens", "topic of TokenRecords, keyed by image id");
-    put(m, DEAD_LETTER_TOPIC, "ibq.dead-letters", "topic of DeadLetterRecords");
-    put(m, GROUP_ID, "ibq-stream", "consumer group of the input (offsets committed on checkpoints)");
-    put(m, BATCH_SIZE, "32", "images per inference batch (upper bound)");
-    put(m, BATCH_MAX_WAIT_MS, "50", "longest wait for a batch to fill before a partial batch is encoded");
-    put(m, PARALLELISM, "1", "parallel instances of each operator (one ONNX session each)");
-    put(m, DELIVERY_GUARANTEE, "exactly-once", "exactly-once (Kafka transactions) or at-least-once");
-    put(m, CHECKPOINT_INTERVAL_MS, "2000", "checkpoint period in ms; 0 disables checkpoints (at-least-once only)");
-    put(m, CHECKPOINT_DIR, null, "checkpoint directory (path or URI), retained on cancel, to resume later");
-    put(m, RESTORE_FROM, null, "checkpoint or savepoint to resume from");
-    put(m, TRANSACTIONAL_ID_PREFIX, "ibq-stream", "Kafka transactional id prefix (unique per job)");
-    put(m, TRANSACTION_TIMEOUT_MS, "60000", "producer transaction.timeout.ms (at most the broker's 15 min)");
-    put(m, MAX_MESSAGE_BYTES, String.valueOf(dev.ibq.image.DecodeLimits.defaults().maxEncodedBytes()),
-        "larger record values are dead letters TOO_LARGE");
-    put(m, MAX_PIXELS, "50000000", "images with more pixels (from the header) are dead letters TOO_LARGE");
-    put(m, MIN_SIDE, "8", "images with a side shorter than this are dead letters TOO_SMALL");
-    put(m, FORMATS, "", "accepted image formats, comma-separated (png,jpeg,...); empty: all supported");
-    put(m, EXECUTION_PROVIDER, "auto", "ONNX Runtime provider: auto (CUDA when it works, else CPU), cpu, cuda");
-    put(m, ONNX_THREADS, "0", "ONNX Runtime intra-op threads per task; 0: the runtime's default");
-    put(m, STARTING_OFFSETS, "committed", "start of a fresh run: committed (else earliest), earliest, latest");
-    put(m, BOUNDED, "false", "stop at the input offsets that were latest at start (a finite run)");
-    put(m, METRICS_WINDOW_TOKENS, "65536", "recent tokens covered by the utilization/perplexity gauges");
-    put(m, MAX_DECODED_BYTES, String.valueOf(dev.ibq.image.DecodeLimits.defaults().maxDecodedBytes()),
-        "images needing more decode memory (pixels x channels x bit depth, from the header) are TOO_LARGE");
-    put(m, DECODE_TIMEOUT_MS, String.valueOf(dev.ibq.image.DecodeLimits.defaults().decodeTimeoutMillis()),
-        "images whose decode takes longer are dead letters DECODE_TIMEOUT");
+    for (ConfigOption<?> o : JobOptions.ALL) {
+      String type = typeName(o);
+      String def = o.hasDefaultValue() ? String.valueOf(o.defaultValue()) : null;
+      m.put(o.key(), new Setting(o.key(), def, type, descriptionText(o)));
+    }
     return Collections.unmodifiableMap(m);
   }
 
-  private static void put(Map<String, Setting> m, String key, String def, String description) {
-    m.put(key, new Setting(key, def, description));
+  /** The option's description as plain text (Flink formats descriptions as HTML; ours are plain sentences). */
+  static String descriptionText(ConfigOption<?> o) {
+    return new org.apache.flink.configuration.description.HtmlFormatter()
+        .format(o.description())
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+  }
+
+  private static String typeName(ConfigOption<?> o) {
+    // ConfigOption does not expose its class publicly; the default value's or the declaration's tells.
+    Object d = o.hasDefaultValue() ? o.defaultValue() : null;
+    if (d != null) {
+      return d.getClass().getSimpleName();
+    }
+    if (o == JobOptions.PARALLELISM) {
+      return "Integer";
+    }
+    if (o == JobOptions.CHECKPOINT_INTERVAL_MS) {
+      return "Long";
+    }
+    return "String";
   }
 
   public JobConfig {
@@ -240,33 +250,48 @@ public record JobConfig(
     }
     Values r = new Values(s);
     return new JobConfig(
-        r.required(BOOTSTRAP_SERVERS),
-        r.string(INPUT_TOPIC),
-        r.string(OUTPUT_TOPIC),
-        r.string(DEAD_LETTER_TOPIC),
-        r.string(GROUP_ID),
-        r.required(MODEL),
-        r.positiveInt(BATCH_SIZE),
-        r.positiveLong(BATCH_MAX_WAIT_MS),
-        r.positiveInt(PARALLELISM),
-        DeliveryGuarantee.parse(DELIVERY_GUARANTEE, r.string(DELIVERY_GUARANTEE)),
-        r.nonNegativeLong(CHECKPOINT_INTERVAL_MS),
-        r.optional(CHECKPOINT_DIR),
-        r.optional(RESTORE_FROM),
-        r.string(TRANSACTIONAL_ID_PREFIX),
-        r.positiveLong(TRANSACTION_TIMEOUT_MS),
-        r.positiveInt(MAX_MESSAGE_BYTES),
-        r.positiveLong(MAX_PIXELS),
-        r.positiveInt(MIN_SIDE),
-        r.list(FORMATS),
-        r.choice(EXECUTION_PROVIDER, "AUTO", "CPU", "CUDA"),
-        r.nonNegativeInt(ONNX_THREADS),
-        StartingOffsets.valueOf(r.choice(STARTING_OFFSETS, "COMMITTED", "EARLIEST", "LATEST")),
-        r.bool(BOUNDED),
-        r.positiveInt(METRICS_WINDOW_TOKENS),
-        r.positiveLong(MAX_DECODED_BYTES),
-        r.positiveLong(DECODE_TIMEOUT_MS),
+        r.required(JobOptions.BOOTSTRAP_SERVERS),
+        r.get(JobOptions.INPUT_TOPIC),
+        r.get(JobOptions.OUTPUT_TOPIC),
+        r.get(JobOptions.DEAD_LETTER_TOPIC),
+        r.get(JobOptions.GROUP_ID),
+        r.required(JobOptions.MODEL),
+        r.get(JobOptions.MODEL_SHIP),
+        r.positive(JobOptions.BATCH_SIZE),
+        r.positive(JobOptions.BATCH_MAX_WAIT_MS),
+        r.get(JobOptions.PARALLELISM) == null ? null : r.positive(JobOptions.PARALLELISM),
+        DeliveryGuarantee.parse(DELIVERY_GUARANTEE, r.get(JobOptions.DELIVERY_GUARANTEE)),
+        r.get(JobOptions.CHECKPOINT_INTERVAL_MS) == null ? null : r.nonNegative(JobOptions.CHECKPOINT_INTERVAL_MS),
+        r.optional(JobOptions.CHECKPOINT_DIR),
+        r.optional(JobOptions.RESTORE_FROM),
+        r.get(JobOptions.TRANSACTIONAL_ID_PREFIX),
+        r.positive(JobOptions.TRANSACTION_TIMEOUT_MS),
+        r.positive(JobOptions.MAX_MESSAGE_BYTES),
+        r.positive(JobOptions.MAX_PIXELS),
+        r.positive(JobOptions.MIN_SIDE),
+        r.list(JobOptions.FORMATS),
+        r.choice(JobOptions.EXECUTION_PROVIDER, "AUTO", "CPU", "CUDA"),
+        r.nonNegative(JobOptions.ONNX_THREADS),
+        StartingOffsets.valueOf(r.choice(JobOptions.STARTING_OFFSETS, "COMMITTED", "EARLIEST", "LATEST")),
+        r.get(JobOptions.BOUNDED),
+        r.positive(JobOptions.METRICS_WINDOW_TOKENS),
+        r.positive(JobOptions.MAX_DECODED_BYTES),
+        r.positive(JobOptions.DECODE_TIMEOUT_MS),
         kafka);
+  }
+
+  /**
+   * The job's settings found in a Flink configuration (known keys and {@code kafka.*}; everything else there
+   * belongs to Flink): the lowest layer under a properties file and the job's arguments.
+   */
+  public static Map<String, String> jobSettingsIn(ReadableConfig flink) {
+    Map<String, String> m = new LinkedHashMap<>();
+    flink.toMap().forEach((k, v) -> {
+      if (SETTINGS.containsKey(k) || k.startsWith(KAFKA_PREFIX)) {
+        m.put(k, v);
+      }
+    });
+    return m;
   }
 
   private static String ownerOf(String clientKey) {
@@ -292,20 +317,22 @@ public record JobConfig(
       String deadLetterTopic,
       String groupId,
       DeliveryGuarantee deliveryGuarantee,
-      long checkpointIntervalMs,
+      Long checkpointIntervalMs,
       String transactionalIdPrefix,
       long transactionTimeoutMs,
       List<String> formats,
       StartingOffsets startingOffsets,
       boolean bounded,
       String restoreFrom) {
-    if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE && checkpointIntervalMs == 0) {
+    // Only a job-level interval is known here; TokenizeJob checks the effective one (Flink's or this).
+    if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE && checkpointIntervalMs != null && checkpointIntervalMs == 0) {
       throw new InvalidConfigException(
           CHECKPOINT_INTERVAL_MS,
           "is 0 (checkpointing disabled), but delivery.guarantee is exactly-once, which commits Kafka"
               + " transactions on checkpoints; set a positive interval or delivery.guarantee=at-least-once");
     }
     if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE
+        && checkpointIntervalMs != null
         && transactionTimeoutMs <= checkpointIntervalMs) {
       throw new InvalidConfigException(
           TRANSACTION_TIMEOUT_MS,
@@ -351,12 +378,10 @@ public record JobConfig(
         });
   }
 
-  /** The encoder model file this config names (a directory resolves to its {@code encoder.onnx}). */
-  public Path modelPath() {
-    return resolveModel(model);
-  }
-
-  /** Resolves a path or {@code file:} URI; a directory resolves to the {@code encoder.onnx} inside it. */
+  /**
+   * Resolves a local path or {@code file:} URI (for local tools such as the benchmark; the job itself reads any
+   * Flink file system); a directory resolves to the {@code encoder.onnx} inside it.
+   */
   public static Path resolveModel(String location) {
     Path p;
     if (location.startsWith("file:")) {
@@ -380,15 +405,20 @@ public record JobConfig(
     Map<String, String> m = new LinkedHashMap<>();
     m.put(BOOTSTRAP_SERVERS, bootstrapServers);
     m.put(MODEL, model);
+    m.put(MODEL_SHIP, String.valueOf(modelShip));
     m.put(INPUT_TOPIC, inputTopic);
     m.put(OUTPUT_TOPIC, outputTopic);
     m.put(DEAD_LETTER_TOPIC, deadLetterTopic);
     m.put(GROUP_ID, groupId);
     m.put(BATCH_SIZE, String.valueOf(batchSize));
     m.put(BATCH_MAX_WAIT_MS, String.valueOf(maxWaitMs));
-    m.put(PARALLELISM, String.valueOf(parallelism));
+    if (parallelism != null) {
+      m.put(PARALLELISM, String.valueOf(parallelism));
+    }
     m.put(DELIVERY_GUARANTEE, deliveryGuarantee.spelling());
-    m.put(CHECKPOINT_INTERVAL_MS, String.valueOf(checkpointIntervalMs));
+    if (checkpointIntervalMs != null) {
+      m.put(CHECKPOINT_INTERVAL_MS, String.valueOf(checkpointIntervalMs));
+    }
     if (checkpointDir != null) {
       m.put(CHECKPOINT_DIR, checkpointDir);
     }
@@ -447,101 +477,81 @@ public record JobConfig(
     return p;
   }
 
-  /** Reads typed values with defaults; each failure names its key. */
+  /** Reads typed values through Flink's option parsing, with defaults; each failure names its key. */
   private static final class Values {
-    private final Map<String, String> s;
+    private final Map<String, String> raw;
+    private final Configuration conf;
 
     Values(Map<String, String> s) {
-      this.s = s;
+      this.raw = s;
+      Map<String, String> trimmed = new LinkedHashMap<>();
+      s.forEach((k, v) -> trimmed.put(k, v == null ? null : v.trim()));
+      this.conf = Configuration.fromMap(trimmed);
     }
 
-    String raw(String key) {
-      String v = s.get(key);
-      if (v == null) {
-        v = SETTINGS.get(key).defaultValue();
-      }
-      return v == null ? null : v.trim();
-    }
-
-    String required(String key) {
-      String v = raw(key);
-      if (v == null || v.isEmpty()) {
-        throw new InvalidConfigException(key, "is missing; " + SETTINGS.get(key).description());
-      }
-      return v;
-    }
-
-    String string(String key) {
-      String v = raw(key);
-      return v == null ? "" : v;
-    }
-
-    String optional(String key) {
-      String v = raw(key);
-      return v == null || v.isEmpty() ? null : v;
-    }
-
-    long parseLong(String key) {
-      String v = required(key);
+    <T> T get(ConfigOption<T> option) {
       try {
-        return Long.parseLong(v.replace("_", ""));
-      } catch (NumberFormatException e) {
-        throw new InvalidConfigException(key, "is '" + v + "'; expected a whole number");
+        return conf.get(option);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidConfigException(
+            option.key(), "is '" + raw.get(option.key()) + "'; expected " + expected(option));
       }
     }
 
-    long positiveLong(String key) {
-      long v = parseLong(key);
-      if (v <= 0) {
-        throw new InvalidConfigException(key, "is " + v + "; expected a positive number");
+    private static String expected(ConfigOption<?> option) {
+      switch (typeName(option)) {
+        case "Integer":
+        case "Long":
+          return "a whole number";
+        case "Boolean":
+          return "true or false";
+        default:
+          return "a string";
+      }
+    }
+
+    String required(ConfigOption<String> option) {
+      String v = get(option);
+      if (v == null || v.isBlank()) {
+        throw new InvalidConfigException(option.key(), "is missing; " + SETTINGS.get(option.key()).description());
+      }
+      return v.trim();
+    }
+
+    String optional(ConfigOption<String> option) {
+      String v = get(option);
+      return v == null || v.isBlank() ? null : v.trim();
+    }
+
+    <T extends Number> T positive(ConfigOption<T> option) {
+      T v = get(option);
+      if (v.longValue() <= 0) {
+        throw new InvalidConfigException(option.key(), "is " + v + "; expected a positive number");
       }
       return v;
     }
 
-    long nonNegativeLong(String key) {
-      long v = parseLong(key);
-      if (v < 0) {
-        throw new InvalidConfigException(key, "is " + v + "; expected 0 or a positive number");
+    <T extends Number> T nonNegative(ConfigOption<T> option) {
+      T v = get(option);
+      if (v.longValue() < 0) {
+        throw new InvalidConfigException(option.key(), "is " + v + "; expected 0 or a positive number");
       }
       return v;
     }
 
-    int positiveInt(String key) {
-      long v = positiveLong(key);
-      if (v > Integer.MAX_VALUE) {
-        throw new InvalidConfigException(key, "is " + v + "; expected at most " + Integer.MAX_VALUE);
-      }
-      return (int) v;
-    }
-
-    int nonNegativeInt(String key) {
-      long v = nonNegativeLong(key);
-      if (v > Integer.MAX_VALUE) {
-        throw new InvalidConfigException(key, "is " + v + "; expected at most " + Integer.MAX_VALUE);
-      }
-      return (int) v;
-    }
-
-    boolean bool(String key) {
-      String v = required(key).toLowerCase(Locale.ROOT);
-      if (v.equals("true") || v.equals("false")) {
-        return Boolean.parseBoolean(v);
-      }
-      throw new InvalidConfigException(key, "is '" + v + "'; expected true or false");
-    }
-
-    String choice(String key, String... allowed) {
-      String v = required(key).toUpperCase(Locale.ROOT);
+    String choice(ConfigOption<String> option, String... allowed) {
+      String v = get(option).trim().toUpperCase(Locale.ROOT);
       if (Arrays.asList(allowed).contains(v)) {
         return v;
       }
       throw new InvalidConfigException(
-          key, "is '" + raw(key) + "'; expected one of " + Arrays.toString(allowed).toLowerCase(Locale.ROOT));
+          option.key(),
+          "is '" + get(option) + "'; expected one of " + Arrays.toString(allowed).toLowerCase(Locale.ROOT));
     }
 
-    List<String> list(String key) {
+    List<String> list(ConfigOption<String> option) {
       List<String> out = new ArrayList<>();
-      for (String part : string(key).split(",")) {
+      for (String part : get(option).split(",")) {
         if (!part.isBlank()) {
           out.add(part.trim().toLowerCase(Locale.ROOT));
         }

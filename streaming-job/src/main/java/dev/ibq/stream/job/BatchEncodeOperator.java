@@ -128,7 +128,7 @@ public final class BatchEncodeOperator extends AbstractStreamOperator<TokenRecor
   @Override
   public void open() throws Exception {
     super.open();
-    tokenizer = tokenizerFactory.open();
+    tokenizer = tokenizerFactory.open(getRuntimeContext());
     TokenizerIdentity actual = tokenizer.identity();
     if (!actual.sameModel(expected)) {
       tokenizer.close();
@@ -162,7 +162,7 @@ public final class BatchEncodeOperator extends AbstractStreamOperator<TokenRecor
 
   private void registerMetrics(MetricGroup g) {
     tokenRecordsOut = g.counter(JobMetrics.TOKEN_RECORDS_OUT);
-    inferenceFailed = g.addGroup(JobMetrics.DEAD_LETTERS).counter(ErrorCode.INFERENCE_FAILED.name());
+    inferenceFailed = JobMetrics.deadLetters(g, ErrorCode.INFERENCE_FAILED.name());
     batchSizes = g.histogram(JobMetrics.BATCH_SIZE, new DescriptiveStatisticsHistogram(JobMetrics.HISTOGRAM_WINDOW));
     encodeLatencyMs =
         g.histogram(JobMetrics.ENCODE_LATENCY, new DescriptiveStatisticsHistogram(JobMetrics.HISTOGRAM_WINDOW));

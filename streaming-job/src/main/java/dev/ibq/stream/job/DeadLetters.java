@@ -67,14 +67,21 @@ public final class DeadLetters {
   /** A dead letter for a raw Kafka record (the image id is known only when the Avro record decoded). */
   public static DeadLetterRecord of(
       KafkaInput in, String imageId, ErrorCode code, String stage, String message, long timeMillis, int maxPayloadBytes) {
-    return of(in.value, in.topic, in.partition, in.offset, imageId, code, stage, message, timeMillis, maxPayloadBytes);
+    return withHeaders(
+        of(in.value, in.topic, in.partition, in.offset, imageId, code, stage, message, timeMillis, maxPayloadBytes), in.headers);
   }
 
   /** A dead letter for an image that was already prepared (inference failed). */
   public static DeadLetterRecord of(
       PreparedImage img, ErrorCode code, String stage, String message, long timeMillis, int maxPayloadBytes) {
-    return of(
-        img.payload, img.topic, img.partition, img.offset, img.imageId, code, stage, message, timeMillis, maxPayloadBytes);
+    return withHeaders(
+        of(img.payload, img.topic, img.partition, img.offset, img.imageId, code, stage, message, timeMillis, maxPayloadBytes),
+        img.headers);
+  }
+
+  private static DeadLetterRecord withHeaders(DeadLetterRecord r, java.util.Map<String, byte[]> headers) {
+    r.setKafkaHeaders(TokenRecords.avroHeaders(headers));
+    return r;
   }
 
   private static DeadLetterRecord of(

@@ -77,9 +77,8 @@ public final class DecodeFunction extends ProcessFunction<KafkaInput, PreparedIm
     imagesValid = g.counter(JobMetrics.IMAGES_VALID);
     deadLettersTotal = g.counter(JobMetrics.DEAD_LETTERS_TOTAL);
     deadLetters = new EnumMap<>(ErrorCode.class);
-    MetricGroup byCode = g.addGroup(JobMetrics.DEAD_LETTERS);
     for (ErrorCode code : ErrorCode.values()) {
-      deadLetters.put(code, byCode.counter(code.name()));
+      deadLetters.put(code, JobMetrics.deadLetters(g, code.name()));
     }
   }
 
@@ -199,7 +198,8 @@ public final class DecodeFunction extends ProcessFunction<KafkaInput, PreparedIm
     Map<String, String> attributes = record.getAttributes() == null ? Map.of() : new HashMap<>(record.getAttributes());
     long eventTime = record.getEventTime() == null ? in.timestamp : record.getEventTime().toEpochMilli();
     return Outcome.ok(
-        new PreparedImage(id, pixels, record.getLabel(), attributes, eventTime, 0L, value, in.topic, in.partition, in.offset));
+        new PreparedImage(id, pixels, record.getLabel(), attributes, eventTime, 0L, value, in.topic, in.partition, in.offset)
+            .withHeaders(in.headers));
   }
 
   private static byte[] bytes(ByteBuffer b) {

@@ -24,6 +24,8 @@ public class PreparedImage {
   public String topic;
   public int partition;
   public long offset;
+  /** The input record's Kafka headers, carried through to its token record or dead letter; may be null. */
+  public Map<String, byte[]> headers;
 
   public PreparedImage() {}
 
@@ -48,6 +50,12 @@ public class PreparedImage {
     this.topic = topic;
     this.partition = partition;
     this.offset = offset;
+  }
+
+  /** Sets the input record's headers; returns this. */
+  public PreparedImage withHeaders(Map<String, byte[]> headers) {
+    this.headers = headers;
+    return this;
   }
 
   @Override

@@ -23,6 +23,7 @@ final class PreparedImages {
     fields.put("topic", Types.STRING);
     fields.put("partition", Types.INT);
     fields.put("offset", Types.LONG);
+    fields.put("headers", Types.MAP(Types.STRING, Types.PRIMITIVE_ARRAY(Types.BYTE)));
     return Types.POJO(PreparedImage.class, fields);
   }
 }

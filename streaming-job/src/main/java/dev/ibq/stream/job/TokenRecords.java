@@ -42,6 +42,7 @@ public final class TokenRecords {
         .setPreprocessing(descriptor)
         .setLabel(img.label)
         .setAttributes(img.attributes == null ? Map.of() : img.attributes)
+        .setKafkaHeaders(avroHeaders(img.headers))
         .setEventTime(Instant.ofEpochMilli(img.eventTimeMillis))
         .setProcessingTime(Instant.ofEpochMilli(processingTimeMillis))
         .setEncodeLatencyMicros(encodeLatencyMicros)
@@ -55,5 +56,14 @@ public final class TokenRecords {
       out[i] = r.getTokens().get(i);
     }
     return out;
+  }
+
+  /** Kafka headers as the Avro {@code kafka_headers} map (empty for none). */
+  public static Map<String, java.nio.ByteBuffer> avroHeaders(Map<String, byte[]> headers) {
+    Map<String, java.nio.ByteBuffer> m = new java.util.LinkedHashMap<>();
+    if (headers != null) {
+      headers.forEach((k, v) -> m.put(k, java.nio.ByteBuffer.wrap(v == null ? new byte[0] : v)));
+    }
+    return m;
   }
 }

@@ -5,12 +5,13 @@ import dev.ibq.schemas.TokenRecord;
 import dev.ibq.stream.config.DeliveryGuarantee;
 import dev.ibq.stream.config.InvalidConfigException;
 import dev.ibq.stream.config.JobConfig;
+import dev.ibq.stream.config.SettingsTable;
 import dev.ibq.stream.kafka.AvroRecordSerializer;
 import dev.ibq.stream.kafka.KafkaInput;
 import dev.ibq.stream.kafka.KafkaInputDeserializer;
 import dev.ibq.stream.tokenize.BatchTokenizerFactory;
+import dev.ibq.stream.tokenize.ModelFile;
 import dev.ibq.stream.tokenize.OnnxTokenizerFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -19,14 +20,14 @@ import java.util.Properties;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
-import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
-import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
@@ -40,18 +41,27 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #main} only wires Kafka, Avro and the configuration around {@link TokenizeTopology#build}.
  * It runs wherever {@link StreamExecutionEnvironment#getExecutionEnvironment} points: a local mini
  * cluster from the {@code ./ibq stream} command, or a real cluster when submitted with {@code flink run}
- * or over REST. Arguments: {@code --config FILE} (a properties file) and/or {@code --KEY VALUE} pairs with
- * the keys of {@link JobConfig#SETTINGS} (and {@code --kafka.X VALUE}); later arguments override earlier.
+ * or over REST. Settings ({@link dev.ibq.stream.config.JobOptions}) come from Flink's configuration, then
+ * {@code --config FILE} (a properties file), then {@code --KEY VALUE} pairs (and {@code --kafka.X VALUE});
+ * later ones win. {@code --list-settings} prints them all. The job sets no parallelism, checkpointing or
+ * restart strategy of its own unless a job-level setting asks ({@link #flinkConfiguration}).
  */
 public final class TokenizeJob {
   private static final Logger LOG = LoggerFactory.getLogger(TokenizeJob.class);
 
+  /** The max parallelism (key groups) unless Flink's {@code pipeline.max-parallelism} sets one. */
+  public static final int DEFAULT_MAX_PARALLELISM = 128;
+
   private TokenizeJob() {}
 
   public static void main(String[] args) throws Exception {
-    JobConfig config = parseArgs(args);
-    Configuration flink = flinkConfiguration(config);
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
+    if (java.util.Arrays.asList(args).contains("--list-settings")) {
+      System.out.print(SettingsTable.text());
+      return;
+    }
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    JobConfig config = parseArgs(env.getConfiguration(), args);
+    env.configure(flinkConfiguration(config));
     JobExecutionResult result = execute(env, config);
     if (result.isJobExecutionResult()) {
       LOG.info("Job finished after {} ms.", result.getNetRuntime());
@@ -74,10 +84,18 @@ public final class TokenizeJob {
 
   /** Adds the whole job (Kafka source and sinks around the topology) to {@code env}. */
   public static TokenizeTopology.Streams build(StreamExecutionEnvironment env, JobConfig config) throws Exception {
-    Path model = config.modelPath();
-    if (!Files.isRegularFile(model)) {
-      throw new InvalidConfigException(
-          JobConfig.MODEL, "names " + model + ", which is not a file; expected an exported encoder.onnx");
+    checkCheckpointing(env, config);
+    if (env.getMaxParallelism() <= 0) {
+      // NOTE: Flink would derive the max parallelism from the first parallelism (128 for anything up to 85)
+      // and it is frozen into the first savepoint; set it explicitly so that rescaling up to it is always
+      // possible. A cluster or submitter value (pipeline.max-parallelism) wins.
+      env.setMaxParallelism(DEFAULT_MAX_PARALLELISM);
+    }
+    ModelFile model = readModel(config.model());
+    if (config.modelShip()) {
+      // Flink uploads the file to the blob server on submission; each TaskManager gets its own copy.
+      env.registerCachedFile(model.uri(), ModelFile.SHIPPED_NAME);
+      model = model.shipped();
     }
     BatchTokenizerFactory tokenizers = new OnnxTokenizerFactory(model, config.executionProvider(), config.onnxThreads());
     TokenizeTopology.Streams streams =
@@ -85,12 +103,12 @@ public final class TokenizeJob {
             env,
             kafkaSource(config),
             tokenSink(config),
-            deadLetterSink(config),
+            deadLetterSink(config, tokenizers.describe().tokenizerId()),
             TopologySettings.of(config),
             tokenizers);
     LOG.info(
         "Job: {} -> {} (dead letters: {}), tokenizer {} '{}' (K={}, grid {}x{}, preprocessing {}), batch {} / {} ms,"
-            + " parallelism {}, {}",
+            + " parallelism {} (job default), {}",
         config.inputTopic(),
         config.outputTopic(),
         config.deadLetterTopic(),
@@ -102,33 +120,74 @@ public final class TokenizeJob {
         streams.tokenizer().preprocessing(),
         config.batchSize(),
         config.maxWaitMs(),
-        config.parallelism(),
+        env.getParallelism(),
         config.deliveryGuarantee().spelling());
     return streams;
   }
 
+  /** Reads the model's digest and metadata through Flink's file system for its URI (no ONNX Runtime). */
+  static ModelFile readModel(String location) {
+    try {
+      return ModelFile.read(location);
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new InvalidConfigException(
+          JobConfig.MODEL,
+          "is '" + location + "', which could not be read as an exported encoder.onnx (" + e + "); expected a path"
+              + " or a URI of a Flink file system (file://, s3://, hdfs://, ...) that the client and every TaskManager"
+              + " can read");
+    }
+  }
+
   /**
-   * Flink settings derived from the job config: checkpointing (exactly-once barriers), retained
-   * checkpoints, restore path, and a bounded restart strategy.
+   * The Flink settings this job's own config sets: only what the user set at job level (checkpoint
+   * interval, checkpoint directory, the state to restore, parallelism). Everything else, the restart
+   * strategy above all, stays as the cluster or the submitter configured it ({@code config.yaml},
+   * {@code flink run -p/-D}, the Kubernetes operator's {@code flinkConfiguration} and {@code job.parallelism}).
    */
   public static Configuration flinkConfiguration(JobConfig config) {
     Configuration c = new Configuration();
-    if (config.checkpointIntervalMs() > 0) {
+    if (config.parallelism() != null) {
+      c.set(CoreOptions.DEFAULT_PARALLELISM, config.parallelism());
+    }
+    if (config.checkpointIntervalMs() != null && config.checkpointIntervalMs() > 0) {
       c.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(config.checkpointIntervalMs()));
-      c.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
-      c.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
     }
     if (config.checkpointDir() != null) {
+      // A job-level checkpoint directory exists to resume from later: keep its checkpoints on cancel.
       c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, toUri(config.checkpointDir()));
       c.set(CheckpointingOptions.SAVEPOINT_DIRECTORY, toUri(config.checkpointDir()) + "/savepoints");
+      c.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
     }
     if (config.restoreFrom() != null) {
       c.set(StateRecoveryOptions.SAVEPOINT_PATH, toUri(config.restoreFrom()));
     }
-    c.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-    c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
-    c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
     return c;
+  }
+
+  /**
+   * Checks what only the effective Flink configuration tells: exactly-once commits Kafka transactions on
+   * checkpoints, so checkpointing must be on, and a transaction must outlive a checkpoint interval.
+   */
+  static void checkCheckpointing(StreamExecutionEnvironment env, JobConfig config) {
+    if (config.deliveryGuarantee() != DeliveryGuarantee.EXACTLY_ONCE) {
+      return;
+    }
+    long interval = env.getCheckpointInterval();
+    if (!env.getCheckpointConfig().isCheckpointingEnabled() || interval <= 0) {
+      throw new InvalidConfigException(
+          JobConfig.DELIVERY_GUARANTEE,
+          "is exactly-once, which commits Kafka transactions on checkpoints, but checkpointing is off; set Flink's "
+              + CheckpointingOptions.CHECKPOINTING_INTERVAL.key()
+              + " (config.yaml, flink run -D, the FlinkDeployment's flinkConfiguration) or the job's "
+              + JobConfig.CHECKPOINT_INTERVAL_MS
+              + ", or choose at-least-once");
+    }
+    if (config.transactionTimeoutMs() <= interval) {
+      throw new InvalidConfigException(
+          JobConfig.TRANSACTION_TIMEOUT_MS,
+          "is " + config.transactionTimeoutMs() + " ms, not longer than the checkpoint interval (" + interval
+              + " ms); a transaction stays open for a whole checkpoint interval, so the timeout must be larger");
+    }
   }
 
   private static String toUri(String pathOrUri) {
@@ -168,22 +227,54 @@ public final class TokenizeJob {
     return b.build();
   }
 
-  /** The token sink: TokenRecords keyed by image id. */
+  /**
+   * The token sink: TokenRecords keyed by image id, with the input record's headers, the tokenizer id and the
+   * content type as headers.
+   */
   public static KafkaSink<TokenRecord> tokenSink(JobConfig config) {
     return sink(
         config,
         config.outputTopic(),
-        new AvroRecordSerializer<>(config.outputTopic(), TokenRecord.class, TokenRecord::getImageId),
+        new AvroRecordSerializer<>(
+            config.outputTopic(), TokenRecord.class, TokenRecord::getImageId,
+            r -> AvroRecordSerializer.headers(r.getKafkaHeaders(), Map.of(AvroRecordSerializer.TOKENIZER_ID, r.getTokenizerId()))),
         "-tokens");
   }
 
-  /** The dead-letter sink: DeadLetterRecords keyed by image id (when known). */
+  /** The dead-letter sink: DeadLetterRecords keyed by image id (when known), with the job's tokenizer id header. */
+  public static KafkaSink<DeadLetterRecord> deadLetterSink(JobConfig config, String tokenizerId) {
+    return sink(
+        config,
+        config.deadLetterTopic(),
+        new AvroRecordSerializer<>(
+            config.deadLetterTopic(), DeadLetterRecord.class, DeadLetterRecord::getImageId,
+            r -> AvroRecordSerializer.headers(r.getKafkaHeaders(), Map.of(AvroRecordSerializer.TOKENIZER_ID, tokenizerId))),
+        "-dead-letters");
+  }
+
+  /** The dead-letter sink without a tokenizer id header. */
   public static KafkaSink<DeadLetterRecord> deadLetterSink(JobConfig config) {
     return sink(
         config,
         config.deadLetterTopic(),
-        new AvroRecordSerializer<>(config.deadLetterTopic(), DeadLetterRecord.class, DeadLetterRecord::getImageId),
+        new AvroRecordSerializer<>(
+            config.deadLetterTopic(), DeadLetterRecord.class, DeadLetterRecord::getImageId,
+            r -> AvroRecordSerializer.headers(r.getKafkaHeaders(), Map.of())),
         "-dead-letters");
+  }
+
+  /** Output compression unless {@code kafka.compression.type} says otherwise. */
+  public static final String DEFAULT_COMPRESSION = "zstd";
+
+  /** The producer properties of both sinks: pass-through ones, then the job's own and its defaults. */
+  public static Properties producerProperties(JobConfig config) {
+    Properties props = config.kafkaClientProperties();
+    props.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, String.valueOf(config.transactionTimeoutMs()));
+    props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
+    // The dead-letter payload limit is derived from this value (DeadLetters), so both read the same number.
+    props.setProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(config.producerMaxRequestBytes()));
+    props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, DEFAULT_COMPRESSION);
+    return props;
   }
 
   private static <T> KafkaSink<T> sink(
@@ -191,10 +282,7 @@ public final class TokenizeJob {
       String topic,
       org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema<T> serializer,
       String idSuffix) {
-    Properties props = config.kafkaClientProperties();
-    props.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, String.valueOf(config.transactionTimeoutMs()));
-    props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
-    props.setProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(config.producerMaxRequestBytes()));
+    Properties props = producerProperties(config);
     var b =
         KafkaSink.<T>builder()
             .setBootstrapServers(config.bootstrapServers())
@@ -207,10 +295,17 @@ public final class TokenizeJob {
     return b.build();
   }
 
-  /**
-   * Parses {@code --config FILE} and {@code --KEY VALUE} (or {@code KEY=VALUE}) arguments; later ones win.
-   */
+  /** {@link #parseArgs(ReadableConfig, String...)} without a Flink configuration layer. */
   public static JobConfig parseArgs(String... args) {
+    return parseArgs(new Configuration(), args);
+  }
+
+  /**
+   * Reads the job's settings: those in Flink's configuration ({@code config.yaml}, {@code flink run -D}, a
+   * FlinkDeployment's {@code flinkConfiguration}), then {@code --config FILE} (a properties file), then
+   * {@code --KEY VALUE} (or {@code KEY=VALUE}) arguments; later ones win.
+   */
+  public static JobConfig parseArgs(ReadableConfig flinkConfig, String... args) {
     Map<String, String> file = new LinkedHashMap<>();
     Map<String, String> flags = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
@@ -233,6 +328,6 @@ public final class TokenizeJob {
         throw new InvalidConfigException(a, "is not an option; expected --config FILE or --KEY VALUE");
       }
     }
-    return JobConfig.fromMap(file, flags);
+    return JobConfig.fromMap(JobConfig.jobSettingsIn(flinkConfig), file, flags);
   }
 }

@@ -69,7 +69,9 @@ public final class TokenizeTopology {
               + " values per image, but its input is " + tokenizer.channels() + "x" + tokenizer.height() + "x"
               + tokenizer.width() + "; the model file is inconsistent.");
     }
-    env.setParallelism(settings.parallelism());
+    if (settings.parallelism() > 0) {
+      env.setParallelism(settings.parallelism());
+    }
     env.getConfig().enableObjectReuse();
 
     DataStream<KafkaInput> raw =

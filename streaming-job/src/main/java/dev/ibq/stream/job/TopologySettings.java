@@ -11,7 +11,7 @@ import java.util.List;
  *
  * @param batchSize most images per inference batch
  * @param maxWaitMs longest wait of a batch's first image
- * @param parallelism parallel instances of each operator
+ * @param parallelism job-level parallelism of every operator; 0 leaves it to Flink (-p, parallelism.default)
  * @param maxMessageBytes larger Kafka values (and encoded images) are dead letters TOO_LARGE
  * @param maxPixels larger images (by their header) are dead letters TOO_LARGE
  * @param minSide images with a shorter side are dead letters TOO_SMALL
@@ -57,7 +57,7 @@ public record TopologySettings(
     return new TopologySettings(
         c.batchSize(),
         c.maxWaitMs(),
-        c.parallelism(),
+        c.parallelism() == null ? 0 : c.parallelism(),
         c.maxMessageBytes(),
         c.maxPixels(),
         c.minSide(),

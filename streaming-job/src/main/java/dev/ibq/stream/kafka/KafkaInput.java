@@ -1,5 +1,7 @@
 package dev.ibq.stream.kafka;
 
+import java.util.Map;
+
 /**
  * One raw record from the input topic: its value bytes, untouched, and where it came from. Decoding
  * happens downstream so that a malformed record becomes a dead letter rather than a source failure.
@@ -13,6 +15,8 @@ public class KafkaInput {
   public long timestamp;
   /** The record value; an empty array for a null (tombstone) value. */
   public byte[] value;
+  /** The record's headers (a repeated key keeps its last value; a null value becomes empty); may be null. */
+  public Map<String, byte[]> headers;
 
   public KafkaInput() {}
 

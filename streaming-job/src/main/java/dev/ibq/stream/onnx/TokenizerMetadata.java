@@ -91,6 +91,15 @@ public final class TokenizerMetadata {
    */
   static TokenizerInfo parse(
       Path model, Map<String, String> props, String expectedRole, ExecutionProvider provider) {
+    return parse(model.toString(), props, expectedRole, provider);
+  }
+
+  /**
+   * {@link #parse(Path, Map, String, ExecutionProvider)} for a model named by any location (e.g. a file
+   * system URI whose metadata was read without ONNX Runtime).
+   */
+  public static TokenizerInfo parse(
+      String model, Map<String, String> props, String expectedRole, ExecutionProvider provider) {
     List<String> missing = REQUIRED.stream().filter(k -> !props.containsKey(k)).toList();
     if (!missing.isEmpty()) {
       throw new OnnxModelException(
@@ -144,7 +153,7 @@ public final class TokenizerMetadata {
   }
 
   /** The descriptor must parse, and describe the model's image size and channels. */
-  private static void checkPreprocessing(Path model, TokenizerInfo info) {
+  private static void checkPreprocessing(String model, TokenizerInfo info) {
     dev.ibq.image.PreprocessingSpec spec;
     try {
       spec = info.preprocessing();
@@ -162,7 +171,7 @@ public final class TokenizerMetadata {
     }
   }
 
-  private static int positiveInt(Path model, Map<String, String> props, String key) {
+  private static int positiveInt(String model, Map<String, String> props, String key) {
     String value = props.get(key);
     try {
       int v = Integer.parseInt(value.trim());

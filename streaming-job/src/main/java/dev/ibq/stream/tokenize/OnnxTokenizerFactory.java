@@ -7,50 +7,84 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import org.apache.flink.api.common.functions.RuntimeContext;
 import java.util.Locale;
 
 /**
  * Opens the exported ONNX encoder with ONNX Runtime ({@link OnnxTokenizer}) as a {@link BatchTokenizer}.
  *
- * <p>Serializable: it carries only the model path and session options to the tasks; each task opens its
- * own session (CUDA when it works and was not ruled out, else CPU; the runtime logs the choice).
+ * <p>Serializable: it carries the {@link ModelFile} (URI, digest, metadata) and session options to the
+ * tasks; each task gets the local copy from {@link ModelCache} (fetched once per TaskManager and checked
+ * against the digest) and opens its own session (CUDA when it works and was not ruled out, else CPU; the
+ * runtime logs the choice). {@link #describe()} reads only the metadata recorded on the client: building
+ * the job needs no ONNX Runtime, so a plain {@code flink run} client without it can submit the job.
  */
 public final class OnnxTokenizerFactory implements BatchTokenizerFactory {
   private static final long serialVersionUID = 1L;
 
-  private final String modelPath;
+  private final ModelFile model;
   private final String provider;
   private final int intraOpThreads;
 
   /**
-   * @param modelPath the {@code encoder.onnx} file (must exist at this path on every worker)
+   * @param model the {@code encoder.onnx} as read on the client ({@link ModelFile#read})
    * @param provider AUTO, CPU or CUDA
    * @param intraOpThreads ONNX Runtime intra-op threads; 0 for its default
    */
-  public OnnxTokenizerFactory(Path modelPath, String provider, int intraOpThreads) {
-    this.modelPath = modelPath.toString();
+  public OnnxTokenizerFactory(ModelFile model, String provider, int intraOpThreads) {
+    this.model = model;
     this.provider = ExecutionProvider.valueOf(provider.toUpperCase(Locale.ROOT)).name();
     this.intraOpThreads = intraOpThreads;
   }
 
+  /** A factory for a local {@code encoder.onnx} (read here). */
+  public OnnxTokenizerFactory(Path modelPath, String provider, int intraOpThreads) throws java.io.IOException {
+    this(ModelFile.read(modelPath.toString()), provider, intraOpThreads);
+  }
+
   @Override
   public BatchTokenizer open() {
+    if (model.shippedAs() != null) {
+      throw new IllegalStateException(
+          "The model " + model.uri() + " is shipped with the job; it can only be opened in a task (open(RuntimeContext)).");
+    }
+    return open(ModelCache.localFile(model));
+  }
+
+  /** In a task: a shipped model comes from the distributed cache, any other through its file system. */
+  @Override
+  public BatchTokenizer open(RuntimeContext task) {
+    if (model.shippedAs() == null) {
+      return open();
+    }
+    java.io.File cached = task.getDistributedCache().getFile(model.shippedAs());
+    return open(ModelCache.shippedFile(model, cached.toPath()));
+  }
+
+  private BatchTokenizer open(Path local) {
     OnnxTokenizer t =
-        OnnxTokenizer.open(
-            Path.of(modelPath), new OnnxTokenizer.Options(ExecutionProvider.valueOf(provider), intraOpThreads, 1));
+        OnnxTokenizer.open(local, new OnnxTokenizer.Options(ExecutionProvider.valueOf(provider), intraOpThreads, 1));
     return new OnnxBatchTokenizer(t);
   }
 
-  /** Reads the identity with a CPU session (no CUDA probe on the client). */
+  /** The identity from the metadata read on the client (no ONNX Runtime, no CUDA probe). */
   @Override
   public TokenizerIdentity describe() {
-    try (OnnxTokenizer t = OnnxTokenizer.open(Path.of(modelPath), OnnxTokenizer.Options.cpu(1))) {
-      return identityOf(t.info());
-    }
+    return model.identity(provider);
   }
 
-  /** The job's view of a model's metadata. */
+  /** The model file this factory opens. */
+  public ModelFile model() {
+    return model;
+  }
+
+  /** The job's view of a model's metadata, with the provider its session runs on. */
   public static TokenizerIdentity identityOf(TokenizerInfo info) {
+    return identityOf(info, info.provider().name());
+  }
+
+  /** The job's view of a model's metadata, with {@code provider} as the place it runs. */
+  static TokenizerIdentity identityOf(TokenizerInfo info, String provider) {
     return new TokenizerIdentity(
         info.tokenizerId(),
         info.name(),
@@ -61,7 +95,7 @@ public final class OnnxTokenizerFactory implements BatchTokenizerFactory {
         info.imageHeight(),
         info.imageWidth(),
         info.preprocessingDescriptor(),
-        info.provider().name());
+        provider);
   }
 
   /** Copies each batch into one reused direct buffer, which ONNX Runtime reads without a further copy. */

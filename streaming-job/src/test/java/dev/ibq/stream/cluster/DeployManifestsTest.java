@@ -75,8 +75,13 @@ class DeployManifestsTest {
     assertThat(config.model()).startsWith(dockerModelDir());
     assertThat(config.executionProvider()).isEqualTo("CUDA");
     assertThat(topicNames()).contains(config.inputTopic(), config.outputTopic(), config.deadLetterTopic());
+    // Flink's own ways only: the operator's job.parallelism and flinkConfiguration, never job-level copies.
+    assertThat(((Number) job.get("parallelism")).intValue()).isPositive();
+    assertThat(config.parallelism()).as("job-level parallelism in job.args").isNull();
+    assertThat(config.checkpointIntervalMs()).as("job-level checkpoint interval in job.args").isNull();
 
     Map<String, Object> conf = map(spec, "flinkConfiguration");
+    assertThat(conf).containsKeys("execution.checkpointing.interval", "restart-strategy.type", "pipeline.max-parallelism");
     Set<String> known = FlinkOptionKeys.all();
     for (String key : conf.keySet()) {
       if (!key.startsWith("kubernetes.") && !key.startsWith("s3.")) {
@@ -144,7 +149,10 @@ class DeployManifestsTest {
     assertThat(jar).as("the submitter runs the image's job jar").isPositive();
     JobConfig config = TokenizeJob.parseArgs(submit.subList(jar + 1, submit.size()).toArray(String[]::new));
     assertThat(config.model()).startsWith(dockerModelDir());
+    assertThat(config.parallelism()).as("job-level parallelism in the submitter's job arguments").isNull();
+    assertThat(submit.subList(0, jar)).as("flink run's own -p").containsSequence("-p", "2");
     String props = map(compose, "x-flink-properties").get("FLINK_PROPERTIES").toString();
+    assertThat(props).contains("execution.checkpointing.interval:").contains("restart-strategy.type:");
     assertThat(props).contains("classloader.parent-first-patterns.additional: ai.onnxruntime");
   }
 

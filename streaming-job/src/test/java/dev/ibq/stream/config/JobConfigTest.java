@@ -117,4 +117,30 @@ class JobConfigTest {
     assertThat(JobConfig.resolveModel(dir.toUri().toString())).isEqualTo(dir.resolve("encoder.onnx").toAbsolutePath());
     assertThatThrownBy(() -> JobConfig.resolveModel("s3://bucket/encoder.onnx")).hasMessageStartingWith("Setting 'model'");
   }
+
+  @Test
+  void settingsInFlinksConfigurationAreTheLowestLayer() {
+    org.apache.flink.configuration.Configuration flink = new org.apache.flink.configuration.Configuration();
+    flink.setString("bootstrap.servers", "from-flink:9092");
+    flink.setString("batch.size", "12");
+    flink.setString("kafka.security.protocol", "SSL");
+    flink.setString("taskmanager.numberOfTaskSlots", "4"); // Flink's own: not a job setting, ignored
+    JobConfig c = TokenizeJob.parseArgs(flink, "--model", "/m.onnx", "--batch.size", "64");
+    assertThat(c.bootstrapServers()).isEqualTo("from-flink:9092");
+    assertThat(c.batchSize()).isEqualTo(64);
+    assertThat(c.kafkaProperties()).containsEntry("security.protocol", "SSL");
+    assertThat(JobConfig.jobSettingsIn(flink)).doesNotContainKey("taskmanager.numberOfTaskSlots");
+    flink.setString("batch.size", "lots");
+    assertThatThrownBy(() -> TokenizeJob.parseArgs(flink, "--model", "/m.onnx"))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageStartingWith("Setting 'batch.size' is 'lots'; expected a whole number");
+  }
+
+  @Test
+  void parallelismAndCheckpointIntervalAreUnsetUnlessTheUserSetsThem() {
+    JobConfig c = JobConfig.fromMap(minimal());
+    assertThat(c.parallelism()).isNull();
+    assertThat(c.checkpointIntervalMs()).isNull();
+    assertThat(c.toMap()).doesNotContainKeys("parallelism", "checkpoint.interval-ms");
+  }
 }

@@ -4,9 +4,11 @@ import dev.ibq.image.source.FashionMnist;
 import dev.ibq.schemas.ImageRecord;
 import dev.ibq.stream.embedded.ImageRecords;
 import dev.ibq.stream.kafka.ImageProducer;
+import dev.ibq.training.report.ProgressBar;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,7 +46,7 @@ public final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--count", description = "number of Fashion-MNIST images (default: the rest of the split)")
   Integer count;
 
-  @Option(names = "--folder", description = "every regular file in this folder (not recursive), sorted by name")
+  @Option(names = "--folder", description = "every regular file under this folder (recursive, sorted by path), as in encode")
   Path folder;
 
   @Parameters(arity = "0..*", description = "image files")
@@ -94,7 +96,7 @@ public final class ProduceCommand implements Callable<Integer> {
       if (!Files.isDirectory(folder)) {
         throw new IllegalArgumentException("--folder " + folder + " is not a directory.");
       }
-      try (Stream<Path> s = Files.list(folder)) {
+      try (Stream<Path> s = Files.walk(folder)) {
         s.filter(Files::isRegularFile).sorted().forEach(p -> out.add(ImageRecords.fromFile(p)));
       }
     }
@@ -112,12 +114,21 @@ public final class ProduceCommand implements Callable<Integer> {
     Properties extra = new Properties();
     extra.putAll(kafka);
     long t0 = System.nanoTime();
+    ProgressBar bar = ProgressBar.onStderr(records.size(), 20); // plain mode: a line per 1000 records
+    long sent = 0;
     try (ImageProducer p = new ImageProducer(bootstrap, topic, rate, extra)) {
       for (ImageRecord r : records) {
         r.setEventTime(Instant.now());
         p.send(r);
+        sent++;
+        if (sent % 50 == 0 || sent == records.size()) {
+          double seconds = Math.max(1e-3, (System.nanoTime() - t0) / 1e9);
+          double perSecond = sent / seconds;
+          bar.update(sent, "", perSecond, Duration.ofMillis((long) ((records.size() - sent) / perSecond * 1000)));
+        }
       }
     }
+    bar.finish();
     return new Result(topic, records.size(), (System.nanoTime() - t0) / 1_000_000);
   }
 }

@@ -1,12 +1,16 @@
 package dev.ibq.training.cli;
 
 import dev.ibq.stream.config.JobConfig;
+import dev.ibq.stream.config.SettingsTable;
 import dev.ibq.stream.job.TokenizeJob;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,7 +19,7 @@ import picocli.CommandLine.Option;
  * {@code ./ibq stream}: runs the tokenization job against any Kafka cluster, in a local Flink mini
  * cluster on this machine. Settings come from {@code --config FILE} and the flags (flags win); every
  * key of the job config is also accepted as {@code --set KEY=VALUE}, Kafka client properties as
- * {@code --set kafka.security.protocol=SSL} and so on.
+ * {@code --kafka security.protocol=SSL} (as in produce and consume).
  */
 @Command(
     name = "stream",
@@ -65,16 +69,22 @@ public final class StreamCommand implements Callable<Integer> {
   @Option(names = "--checkpoint-dir", description = "keep checkpoints here to resume later (checkpoint.dir)")
   String checkpointDir;
 
-  @Option(names = "--restore-from", description = "resume from this checkpoint or savepoint (restore.from)")
+  @Option(names = {"-s", "--from-savepoint"}, description = "resume from this savepoint or retained checkpoint, as flink run -s (restore.from)")
   String restoreFrom;
 
-  @Option(names = "--provider", description = "ONNX Runtime provider: auto, cpu, cuda (onnx.execution-provider)")
+  @Option(names = "--provider", description = "ONNX Runtime provider: auto, cpu, cuda, any case (onnx.execution-provider)")
   String provider;
+
+  @Option(names = "--onnx-threads", description = "ONNX Runtime intra-op threads per task, 0 = its default (onnx.threads)")
+  Integer onnxThreads;
+
+  @Option(names = "--kafka", description = "Kafka client property KEY=VALUE for the source and sinks, e.g. security.protocol=SSL (repeatable)")
+  Map<String, String> kafka = new LinkedHashMap<>();
 
   @Option(names = "--bounded", description = "stop at the input's end offsets as of the start (bounded)")
   boolean bounded;
 
-  @Option(names = "--set", description = "any setting KEY=VALUE, incl. kafka.* client properties (repeatable)")
+  @Option(names = "--set", description = "any other job setting KEY=VALUE, as in --list-settings (repeatable)")
   Map<String, String> set = new LinkedHashMap<>();
 
   @Option(names = "--list-settings", description = "print every setting with its default and exit")
@@ -86,9 +96,7 @@ public final class StreamCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (listSettings) {
-      JobConfig.SETTINGS.values()
-          .forEach(s -> System.out.printf("%-26s %-14s %s%n", s.key(), s.defaultValue() == null ? "(none)" : s.defaultValue(), s.description()));
-      System.out.printf("%-26s %-14s %s%n", "kafka.*", "", "Kafka client properties passed to the source and sinks");
+      System.out.print(SettingsTable.text());
       return 0;
     }
     Result r = run(settings());
@@ -114,10 +122,11 @@ public final class StreamCommand implements Callable<Integer> {
     put(flags, JobConfig.CHECKPOINT_DIR, checkpointDir);
     put(flags, JobConfig.RESTORE_FROM, restoreFrom);
     put(flags, JobConfig.EXECUTION_PROVIDER, provider);
+    put(flags, JobConfig.ONNX_THREADS, onnxThreads);
     if (bounded) {
       flags.put(JobConfig.BOUNDED, "true");
     }
-    flags.putAll(set);
+    flags.putAll(KafkaOptions.settings(set, kafka));
     return JobConfig.fromMap(file, flags);
   }
 
@@ -127,10 +136,24 @@ public final class StreamCommand implements Callable<Integer> {
     }
   }
 
-  /** Runs the job in a local mini cluster until it ends (bounded) or the JVM is stopped. */
+  /** Parallelism of the local mini cluster when the job sets none. */
+  static final int LOCAL_PARALLELISM = 1;
+
+  /** Checkpoint interval of the local mini cluster when the job sets none. */
+  static final Duration LOCAL_CHECKPOINT_INTERVAL = Duration.ofSeconds(2);
+
+  /**
+   * Runs the job in a local mini cluster until it ends (bounded) or the JVM is stopped. The mini cluster is
+   * this command's own Flink "cluster", so its defaults (parallelism {@value #LOCAL_PARALLELISM}, a
+   * checkpoint every 2 s) play the part of a cluster's config.yaml; job-level settings override them.
+   */
   public static Result run(JobConfig config) throws Exception {
+    Configuration local = new Configuration();
+    local.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, LOCAL_CHECKPOINT_INTERVAL);
+    local.addAll(TokenizeJob.flinkConfiguration(config));
     StreamExecutionEnvironment env =
-        StreamExecutionEnvironment.createLocalEnvironment(config.parallelism(), TokenizeJob.flinkConfiguration(config));
+        StreamExecutionEnvironment.createLocalEnvironment(
+            config.parallelism() != null ? config.parallelism() : LOCAL_PARALLELISM, local);
     JobExecutionResult result = TokenizeJob.execute(env, config);
     return new Result(config, result.getNetRuntime());
   }

@@ -48,16 +48,19 @@ public final class SubmitCommand implements Callable<Integer> {
   @Option(names = "--dead-letter-topic", description = "dead-letter topic (default: ibq.dead-letters)")
   String deadLetterTopic;
 
-  @Option(names = "--parallelism", description = "job parallelism (parallelism)")
+  @Option(names = {"-p", "--parallelism"}, description = "job parallelism, as flink run -p (default: the cluster's parallelism.default)")
   Integer parallelism;
 
-  @Option(names = "--from-savepoint", description = "restore this savepoint or retained checkpoint")
+  @Option(names = {"-s", "--from-savepoint"}, description = "restore this savepoint or retained checkpoint, as flink run -s")
   String fromSavepoint;
+
+  @Option(names = "--kafka", description = "Kafka client property KEY=VALUE for the source and sinks, e.g. security.protocol=SSL (repeatable)")
+  Map<String, String> kafka = new LinkedHashMap<>();
 
   @Option(names = "--create-topics", description = "create the three topics with this many partitions when missing (0: do not)")
   int createTopicsPartitions;
 
-  @Option(names = "--set", description = "any job setting KEY=VALUE, incl. kafka.* client properties (repeatable)")
+  @Option(names = "--set", description = "any other job setting KEY=VALUE, as in 'stream --list-settings' (repeatable)")
   Map<String, String> set = new LinkedHashMap<>();
 
   /**
@@ -96,8 +99,7 @@ public final class SubmitCommand implements Callable<Integer> {
     put(s, JobConfig.INPUT_TOPIC, inputTopic);
     put(s, JobConfig.OUTPUT_TOPIC, outputTopic);
     put(s, JobConfig.DEAD_LETTER_TOPIC, deadLetterTopic);
-    put(s, JobConfig.PARALLELISM, parallelism == null ? null : parallelism.toString());
-    s.putAll(set);
+    s.putAll(KafkaOptions.settings(set, kafka));
     return s;
   }
 
@@ -127,6 +129,7 @@ public final class SubmitCommand implements Callable<Integer> {
     FlinkRestClient rest = new FlinkRestClient(restUrl);
     String jarId = rest.uploadJar(jar);
     List<String> args = FlinkRestClient.programArgs(settings);
+    // null: the cluster's parallelism.default decides, as with 'flink run' without -p
     String jobId = rest.runJar(jarId, null, args, parallelism != null ? parallelism : config.parallelism(), savepoint);
     return new Result(jobId, jarId, restUrl, config, args);
   }
