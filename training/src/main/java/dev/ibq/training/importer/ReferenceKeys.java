@@ -139,7 +139,21 @@ public final class ReferenceKeys {
       m.append("\n  ").append(missing.size()).append(" missing key(s): ").append(list(missing));
     }
     if (!unexpected.isEmpty()) {
-      m.append("\n  ").append(unexpected.size()).append(" unexpected key(s): ").append(list(unexpected));
+      // A key the config does not build usually comes with its LitEma shadow: list the pair once.
+      TreeSet<String> shadows = new TreeSet<>();
+      List<String> shown = new ArrayList<>();
+      for (String key : unexpected) {
+        if (!key.startsWith(EMA_PREFIX) && unexpected.contains(emaKey(key))) {
+          shown.add(key + " (+ EMA)");
+          shadows.add(emaKey(key));
+        }
+      }
+      for (String key : unexpected) {
+        if (!shadows.contains(key) && !shown.contains(key + " (+ EMA)")) {
+          shown.add(key);
+        }
+      }
+      m.append("\n  ").append(unexpected.size()).append(" unexpected key(s): ").append(list(shown));
     }
     if (!misShaped.isEmpty()) {
       m.append("\n  ").append(misShaped.size()).append(" shape mismatch(es): ").append(String.join("; ", misShaped.subList(0, Math.min(LISTED, misShaped.size()))));
