@@ -14,8 +14,9 @@ logits = z . C (no normalisation), index = argmax of softmax(logits) over the co
          hostile.ckpt                  a torch.save whose pickle calls os.system (must be refused)
          images/NN-name.png            16x16 RGB crops of the photos python3-skimage ships
          expected.safetensors          inputs, token ids, logit margins and decoder outputs per weight set
-  check  loads a state dict written by the Java side (--weights X.safetensors) into the same module tree with
-         load_state_dict(strict=True), encodes --images DIR and prints {"tokens": [...], "decoded_max": ...} as JSON.
+  check  loads a state dict written by the Java side (--weights X.safetensors) into the same module tree (or one built
+         from --config YAML) with load_state_dict(strict=True), encodes the PNGs of --images DIR and prints
+         {"images", "tokens", "margins", "decoded"} as JSON (decoded: the decoder's output on its own tokens).
 
 Run with Debian's python3-torch (1.13) and python3-skimage: /usr/bin/python3 make_reference_fixture.py make
 """
@@ -221,15 +222,16 @@ class LitEmaLike(nn.Module):
 
 
 class TinyIBQ(nn.Module):
-    def __init__(self, with_loss=True):
+    def __init__(self, with_loss=True, ddconfig=None, n_embed=N_EMBED, embed_dim=EMBED_DIM):
         super().__init__()
-        self.encoder = Encoder(**DDCONFIG)
-        self.decoder = Decoder(**DDCONFIG)
+        ddconfig = ddconfig or DDCONFIG
+        self.encoder = Encoder(**ddconfig)
+        self.decoder = Decoder(**ddconfig)
         if with_loss:
             self.loss = TinyDiscriminatorLoss()
-        self.quantize = IndexPropagationQuantize(N_EMBED, EMBED_DIM)
-        self.quant_conv = nn.Conv2d(DDCONFIG["z_channels"], EMBED_DIM, 1)
-        self.post_quant_conv = nn.Conv2d(EMBED_DIM, DDCONFIG["z_channels"], 1)
+        self.quantize = IndexPropagationQuantize(n_embed, embed_dim)
+        self.quant_conv = nn.Conv2d(ddconfig["z_channels"], embed_dim, 1)
+        self.post_quant_conv = nn.Conv2d(embed_dim, ddconfig["z_channels"], 1)
 
     def encode(self, x):
         z = self.quant_conv(self.encoder(x))
@@ -439,9 +441,18 @@ def make(out):
     print("wrote", out)
 
 
-def check(weights, images, resolution_check=True):
+def model_args(config):
+    """ddconfig, n_embed, embed_dim of a SEED-Voken (model.init_args) or taming (model.params) YAML."""
+    import yaml
+    with open(config) as f:
+        model = yaml.safe_load(f)["model"]
+    args = model.get("init_args") or model.get("params")
+    return dict(ddconfig=args["ddconfig"], n_embed=args["n_embed"], embed_dim=args["embed_dim"])
+
+
+def check(weights, images, config=None):
     state = read_safetensors(weights)
-    model = TinyIBQ(with_loss=False).eval()
+    model = TinyIBQ(with_loss=False, **(model_args(config) if config else {})).eval()
     result = model.load_state_dict(state, strict=True)  # raises on any missing / unexpected key or shape
     names, x = load_images(images)
     tokens, margin, decoded = outputs(model, x)
@@ -459,10 +470,11 @@ def main():
     c = sub.add_parser("check")
     c.add_argument("--weights", required=True)
     c.add_argument("--images", required=True)
+    c.add_argument("--config", help="build the module tree from this YAML instead of the fixture's architecture")
     a = p.parse_args()
     torch.set_num_threads(1)
     if a.cmd == "check":
-        check(a.weights, a.images)
+        check(a.weights, a.images, a.config)
     else:
         make(os.path.normpath(getattr(a, "out", os.path.join(here, "..", "resources", "reference"))))
 
