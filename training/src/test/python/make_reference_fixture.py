@@ -14,6 +14,7 @@ logits = z . C (no normalisation), index = argmax of softmax(logits) over the co
          hostile.ckpt                  a torch.save whose pickle calls os.system (must be refused)
          images/NN-name.png            16x16 RGB crops of the photos python3-skimage ships
          expected.safetensors          inputs, token ids, logit margins and decoder outputs per weight set
+  make-paper --config YAML --out X.ckpt   a random-init model of the YAML's size in Lightning's layout (not committed)
   check  loads a state dict written by the Java side (--weights X.safetensors) into the same module tree (or one built
          from --config YAML) with load_state_dict(strict=True), encodes the PNGs of --images DIR and prints
          {"images", "tokens", "margins", "decoded"} as JSON (decoded: the decoder's output on its own tokens).
@@ -461,6 +462,25 @@ def check(weights, images, config=None):
                       "decoded": decoded.reshape(len(names), -1).tolist(), "load_state_dict": str(result)}))
 
 
+def make_paper(out, config):
+    """A random-init model at the config's (the paper's) size, saved as a Lightning checkpoint with LitEma shadows.
+
+    Not committed (about 0.7 GB at K = 16384): for the real-photo run and the paper-scale benchmark only.
+    Its weights are random: it tests the mechanics (import, export, encode, decode), not image quality.
+    """
+    args = model_args(config)
+    torch.manual_seed(1)
+    model = TinyIBQ(with_loss=False, **args)
+    ema = LitEmaLike(model)
+    state = collections.OrderedDict(model.state_dict())
+    for k, v in ema.state_dict().items():
+        state["model_ema." + k] = v
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    torch.save({"epoch": 0, "global_step": 0, "state_dict": state}, out)
+    n = sum(p.numel() for p in model.parameters())
+    print(f"wrote {out}: {n / 1e6:.1f} M generator parameters (raw + EMA shadows), random init")
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -471,10 +491,15 @@ def main():
     c.add_argument("--weights", required=True)
     c.add_argument("--images", required=True)
     c.add_argument("--config", help="build the module tree from this YAML instead of the fixture's architecture")
+    mp = sub.add_parser("make-paper")
+    mp.add_argument("--config", required=True)
+    mp.add_argument("--out", required=True)
     a = p.parse_args()
     torch.set_num_threads(1)
     if a.cmd == "check":
         check(a.weights, a.images, a.config)
+    elif a.cmd == "make-paper":
+        make_paper(a.out, a.config)
     else:
         make(os.path.normpath(getattr(a, "out", os.path.join(here, "..", "resources", "reference"))))
 
