@@ -3,7 +3,10 @@
 (PNG, JPEG, grayscale, palette, alpha, a 16-bit TIFF whose values only reach 255, so it is nearly black) plus variants that exercise the decoder: progressive JPEG, CMYK
 JPEG, an EXIF-rotated JPEG (pixels stored sideways, orientation tag 6), 16-bit PNG, RGBA with transparency, palette.
 
-  /usr/bin/python3 make_photo_set.py OUT_DIR
+  /usr/bin/python3 make_photo_set.py OUT_DIR [MAX_SIDE]
+
+With MAX_SIDE, every photo is first shrunk (box filter) so that its longer side is at most MAX_SIDE pixels, keeping
+its format and mode: the small set committed under src/test/resources/reference/photos (MAX_SIDE 48) is made so.
 """
 import os
 import shutil
@@ -17,15 +20,36 @@ AS_IS = ["astronaut.png", "coffee.png", "chelsea.png", "rocket.jpg", "hubble_dee
          "camera.png", "palette_color.png", "logo.png", "chessboard_GRAY_U16.tif"]
 
 
-def main(out):
+def shrink(img, max_side):
+    if not max_side or max(img.size) <= max_side:
+        return img
+    scale = max_side / max(img.size)
+    size = (max(1, round(img.size[0] * scale)), max(1, round(img.size[1] * scale)))
+    if img.mode == "P":
+        return img.convert("RGB").resize(size, Image.BOX).quantize(min(256, len(img.getcolors(256) or range(256))))
+    if img.mode.startswith("I;16"):
+        a = np.asarray(img.convert("I"), dtype=np.float64)
+        small = Image.fromarray(a).resize(size, Image.BOX)
+        return Image.frombytes(img.mode, size, np.asarray(small).round().astype("<u2").tobytes())
+    return img.resize(size, Image.BOX)
+
+
+def main(out, max_side=None):
     os.makedirs(out, exist_ok=True)
     for i, name in enumerate(AS_IS):
-        shutil.copy(os.path.join(SKIMAGE, name), os.path.join(out, f"{i:02d}-{name}"))
-    astronaut = Image.open(os.path.join(SKIMAGE, "astronaut.png")).convert("RGB")
-    coffee = Image.open(os.path.join(SKIMAGE, "coffee.png")).convert("RGB")
-    chelsea = Image.open(os.path.join(SKIMAGE, "chelsea.png")).convert("RGB")
-    camera = Image.open(os.path.join(SKIMAGE, "camera.png")).convert("L")
-    rocket = Image.open(os.path.join(SKIMAGE, "rocket.jpg")).convert("RGB")
+        target = os.path.join(out, f"{i:02d}-{name}")
+        if max_side:
+            img = Image.open(os.path.join(SKIMAGE, name))
+            kwargs = {"quality": 90} if name.endswith(".jpg") else {}
+            shrink(img, max_side).save(target, **kwargs)
+        else:
+            shutil.copy(os.path.join(SKIMAGE, name), target)
+    load = lambda n, mode: shrink(Image.open(os.path.join(SKIMAGE, n)).convert(mode), max_side)
+    astronaut = load("astronaut.png", "RGB")
+    coffee = load("coffee.png", "RGB")
+    chelsea = load("chelsea.png", "RGB")
+    camera = load("camera.png", "L")
+    rocket = load("rocket.jpg", "RGB")
     astronaut.save(os.path.join(out, "10-astronaut-progressive.jpg"), quality=90, progressive=True)
     coffee.convert("CMYK").save(os.path.join(out, "11-coffee-cmyk.jpg"), quality=90)
     exif = Image.Exif()
@@ -45,4 +69,4 @@ def main(out):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "photos")
+    main(sys.argv[1] if len(sys.argv) > 1 else "photos", int(sys.argv[2]) if len(sys.argv) > 2 else None)

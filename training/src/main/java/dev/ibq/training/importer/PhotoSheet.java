@@ -40,15 +40,24 @@ public final class PhotoSheet {
   /** What was drawn and what was missing. */
   public record Result(Path picture, List<String> drawn, List<String> withoutRecord) {}
 
+  /** From a token file written by {@code ./ibq encode --folder photos}. */
   public static Result write(Path modelDir, Path photos, Path tokens, Path out, String caption) throws IOException {
-    List<String> ids = new ArrayList<>();
-    List<int[]> grids = new ArrayList<>();
+    List<TokenRecord> records = new ArrayList<>();
     try (DataFileReader<TokenRecord> reader = new DataFileReader<>(tokens.toFile(), new SpecificDatumReader<>(TokenRecord.class))) {
       while (reader.hasNext()) {
-        TokenRecord r = reader.next();
-        ids.add(r.getImageId());
-        grids.add(r.getTokens().stream().mapToInt(Integer::intValue).toArray());
+        records.add(reader.next());
       }
+    }
+    return write(modelDir, photos, records, out, caption);
+  }
+
+  /** From token records (for example those a stream job committed); their image ids are file names in {@code photos}. */
+  public static Result write(Path modelDir, Path photos, List<TokenRecord> records, Path out, String caption) throws IOException {
+    List<String> ids = new ArrayList<>();
+    List<int[]> grids = new ArrayList<>();
+    for (TokenRecord r : records) {
+      ids.add(r.getImageId());
+      grids.add(r.getTokens().stream().mapToInt(Integer::intValue).toArray());
     }
     List<String> withoutRecord = new ArrayList<>();
     try (var s = Files.list(photos)) {
