@@ -179,7 +179,7 @@ public final class PaperScaleBenchmark {
     }
     Files.writeString(md, s.toString());
     Path json = md.resolveSibling(md.getFileName().toString().replaceAll("\\.md$", "") + "-k" + a.codebookSize() + ".json");
-    Files.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(r));
+    Files.writeString(json, new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(r));
     System.out.println("wrote " + md + " and " + json);
   }
 }

@@ -8,6 +8,7 @@ import dev.ibq.image.Preprocessor;
 import dev.ibq.schemas.DeadLetterRecord;
 import dev.ibq.schemas.ImageRecord;
 import dev.ibq.schemas.TokenRecord;
+import dev.ibq.stream.config.JobConfig;
 import dev.ibq.stream.embedded.EmbeddedPipeline;
 import dev.ibq.stream.onnx.OnnxTokenizer;
 import java.nio.ByteBuffer;
@@ -35,7 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  * images decoded from the streamed tokens is written to target/.
  *
  * <p>The paper-scale run uses the same code: {@code -Dibq.import.model=DIR} (an import of a paper-size checkpoint),
- * {@code -Dibq.import.photos=DIR}, {@code -Dibq.import.sheet=FILE.png}, {@code -Dibq.import.caption=TEXT}.
+ * {@code -Dibq.import.photos=DIR}, {@code -Dibq.import.sheet=FILE.png}, {@code -Dibq.import.caption=TEXT}; the batch size
+ * ({@code -Dibq.import.batch}, default 4) and ONNX Runtime threads ({@code -Dibq.import.onnxThreads}, default 1) are the
+ * same in the job and in the timed encoder-alone pass, which gives the stream / raw rate ratio it prints.
  */
 class ImportedTokenizerStreamIT {
   private static EmbeddedPipeline pipeline;
@@ -84,7 +87,12 @@ class ImportedTokenizerStreamIT {
           .build());
     }
 
-    EmbeddedPipeline.Result result = pipeline.run(EmbeddedPipeline.Request.of(model, records).withBatch(4, 200).withExecutionProvider("cpu"));
+    int batch = Integer.getInteger("ibq.import.batch", 4);
+    int threads = Integer.getInteger("ibq.import.onnxThreads", 1);
+    EmbeddedPipeline.Result result = pipeline.run(EmbeddedPipeline.Request.of(model, records)
+        .withBatch(batch, 200)
+        .withExecutionProvider("cpu")
+        .withSettings(Map.of(JobConfig.ONNX_THREADS, Integer.toString(threads))));
     System.out.println(result.summary());
     for (DeadLetterRecord d : result.deadLetters()) {
       System.out.println("dead letter: " + d.getImageId() + " " + d.getErrorCode() + " at " + d.getStage() + ": " + d.getMessage());
@@ -99,20 +107,36 @@ class ImportedTokenizerStreamIT {
     assertThat(result.duplicateImageIds()).isZero();
     assertThat(result.tokenRecordsOut()).as("most photos are tokenized").isGreaterThanOrEqualTo(files.size() - 2);
 
-    try (OnnxTokenizer direct = OnnxTokenizer.open(model.resolve("encoder.onnx"), OnnxTokenizer.Options.cpu(1))) {
+    // The same records outside the stream: the exported encoder, same batch size and threads, timed.
+    try (OnnxTokenizer direct = OnnxTokenizer.open(model.resolve("encoder.onnx"), OnnxTokenizer.Options.cpu(threads))) {
       Preprocessor pre = new Preprocessor(direct.info().preprocessing());
-      for (TokenRecord t : result.tokens()) {
-        assertThat(t.getTokenizerId()).isEqualTo(direct.info().tokenizerId());
-        float[] input;
-        try {
-          input = pre.decodeAndApply(Files.readAllBytes(photos.resolve(t.getImageId())), DecodeLimits.defaults());
-        } catch (ImageRejectedException e) {
-          throw new AssertionError("The stream tokenized " + t.getImageId() + " but it is rejected outside the stream: " + e.getMessage(), e);
+      List<TokenRecord> tokenized = result.tokens();
+      int per = direct.info().valuesPerImage();
+      long encodeNanos = 0;
+      for (int from = 0; from < tokenized.size(); from += batch) {
+        List<TokenRecord> group = tokenized.subList(from, Math.min(tokenized.size(), from + batch));
+        float[] input = new float[group.size() * per];
+        for (int i = 0; i < group.size(); i++) {
+          TokenRecord t = group.get(i);
+          assertThat(t.getTokenizerId()).isEqualTo(direct.info().tokenizerId());
+          try {
+            float[] one = pre.decodeAndApply(Files.readAllBytes(photos.resolve(t.getImageId())), DecodeLimits.defaults());
+            System.arraycopy(one, 0, input, i * per, per);
+          } catch (ImageRejectedException e) {
+            throw new AssertionError("The stream tokenized " + t.getImageId() + " but it is rejected outside the stream: " + e.getMessage(), e);
+          }
         }
-        int[] expected = direct.encode(input, 1)[0];
-        int[] streamed = t.getTokens().stream().mapToInt(Integer::intValue).toArray();
-        assertThat(streamed).as("tokens of %s from the stream vs the exported encoder", t.getImageId()).isEqualTo(expected);
+        long t0 = System.nanoTime();
+        int[][] expected = direct.encode(input, group.size());
+        encodeNanos += System.nanoTime() - t0;
+        for (int i = 0; i < group.size(); i++) {
+          int[] streamed = group.get(i).getTokens().stream().mapToInt(Integer::intValue).toArray();
+          assertThat(streamed).as("tokens of %s from the stream vs the exported encoder", group.get(i).getImageId()).isEqualTo(expected[i]);
+        }
       }
+      double raw = tokenized.size() / (encodeNanos / 1e9);
+      System.out.printf(Locale.ROOT, "stream job %.3f images/s vs the exported encoder alone %.3f images/s (batch %d, %d ONNX thread(s)): ratio %.2f%n",
+          result.imagesPerSecond(), raw, batch, threads, result.imagesPerSecond() / raw);
     }
     Path sheet = System.getProperty("ibq.import.sheet") != null
         ? Path.of(System.getProperty("ibq.import.sheet"))

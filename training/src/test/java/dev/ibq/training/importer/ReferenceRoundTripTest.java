@@ -49,6 +49,25 @@ class ReferenceRoundTripTest {
   }
 
   @Test
+  void projectWeightsComeBackBitForBitThroughSafetensorsAndTheImporter() throws IOException {
+    TokenizerArchitecture arch = ReferenceConfig.read(ReferenceFixture.config()).architecture();
+    Path weights = dir.resolve("project.safetensors");
+    Path yaml = dir.resolve("project.yaml");
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Engine.getInstance().setRandomSeed(5);
+      IbqTokenizerModel model = IbqTokenizerModel.create(arch, manager);
+      ReferenceWeights.writeSafetensors(model, arch, weights);
+      Files.writeString(yaml, ReferenceWeights.referenceYaml(arch));
+      TokenizerImporter.Loaded back = TokenizerImporter.load(TokenizerImporter.Request.of(weights, yaml), manager);
+      assertThat(back.config().architecture()).isEqualTo(arch);
+      assertThat(back.model().stateDictKeys()).isEqualTo(model.stateDictKeys());
+      for (Map.Entry<String, NDArray> e : model.stateDict().entrySet()) {
+        assertThat(back.model().stateDict().get(e.getKey()).toFloatArray()).as(e.getKey()).isEqualTo(e.getValue().toFloatArray());
+      }
+    }
+  }
+
+  @Test
   void projectWeightsLoadStrictlyIntoThePyTorchReferenceAndTokenizeTheSame() throws Exception {
     String python = pythonWithTorch();
     Assumptions.assumeTrue(python != null,
