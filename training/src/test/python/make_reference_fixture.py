@@ -12,6 +12,7 @@ logits = z . C (no normalisation), index = argmax of softmax(logits) over the co
          tiny-ibq.ckpt                 a Lightning-layout checkpoint {"state_dict", "epoch", "global_step", ...}
          tiny-ibq-ema.safetensors      the EMA generator weights alone, BF16, reference keys
          hostile.ckpt                  a torch.save whose pickle calls os.system (must be refused)
+         lightning-extras.ckpt         a small state dict beside Adam state, callback states, numpy / pathlib / Namespace
          images/NN-name.png            16x16 RGB crops of the photos python3-skimage ships
          expected.safetensors          inputs, token ids, logit margins and decoder outputs per weight set
   make-paper --config YAML --out X.ckpt   a random-init model of the YAML's size in Lightning's layout (not committed)
@@ -375,6 +376,33 @@ class Hostile:
         return (os.system, ("echo this checkpoint ran a shell command",))
 
 
+def lightning_extras(path):
+    """A small checkpoint with what Lightning stores beside the weights: Adam's state, callback states, loops,
+    hyper-parameters holding argparse.Namespace / pathlib / numpy objects. The reader must take the state dict and
+    keep the rest as inert data."""
+    import argparse
+    import pathlib
+    tiny = nn.Sequential(nn.Conv2d(3, 4, 3), nn.GroupNorm(2, 4))
+    opt = torch.optim.Adam(tiny.parameters(), lr=1e-4, betas=(0.5, 0.9))
+    tiny(torch.randn(1, 3, 5, 5)).sum().backward()
+    opt.step()
+    ckpt = {
+        "epoch": 7, "global_step": 42, "pytorch-lightning_version": "2.4.0",
+        "state_dict": collections.OrderedDict(tiny.state_dict()),
+        "optimizer_states": [opt.state_dict()],
+        "lr_schedulers": [],
+        "callbacks": {"ModelCheckpoint{'monitor': 'train/perceptual_loss', 'mode': 'min'}": {
+            "monitor": "train/perceptual_loss", "best_model_score": torch.tensor(0.25), "best_model_path": "/ckpt/epoch=6.ckpt",
+            "best_k_models": {"/ckpt/epoch=6.ckpt": torch.tensor(0.25)}, "kth_value": torch.tensor(0.3),
+            "dirpath": pathlib.PosixPath("/ckpt"), "last_model_path": "/ckpt/last.ckpt"}},
+        "loops": {"fit_loop": {"state_dict": {}, "epoch_progress": {"total": {"ready": 8, "completed": 7}}}},
+        "hparams_name": "kwargs",
+        "hyper_parameters": {"args": argparse.Namespace(lr=1e-4, betas=(0.5, 0.9)), "seed": np.int64(3),
+                             "scale": np.float32(0.5), "shape": np.zeros((2, 2), dtype=np.float32), "flags": {1, 2}},
+    }
+    torch.save(ckpt, path)
+
+
 def randomize(model, generator):
     """Default PyTorch init for convs; GroupNorm affine away from 1/0 so that its parameters matter."""
     with torch.no_grad():
@@ -413,6 +441,7 @@ def make(out):
     os.makedirs(out, exist_ok=True)
     torch.save(ckpt, os.path.join(out, "tiny-ibq.ckpt"))
     torch.save({"state_dict": collections.OrderedDict(w=torch.zeros(2)), "payload": Hostile()}, os.path.join(out, "hostile.ckpt"))
+    lightning_extras(os.path.join(out, "lightning-extras.ckpt"))
     with open(os.path.join(out, "tiny-ibq.yaml"), "w") as f:
         f.write(yaml_text())
 

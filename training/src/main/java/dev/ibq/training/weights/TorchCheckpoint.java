@@ -428,7 +428,13 @@ public final class TorchCheckpoint implements Closeable {
               + " to read it as inert data (nothing is executed either way), or convert the weights to safetensors.");
     }
 
-    private Object resolve(String module, String name) throws WeightFileException {
+    private Object resolve(String pickledModule, String name) throws WeightFileException {
+      // Protocol 2 spells Python 3's builtins and copyreg with their Python 2 names (pickle's fix_imports).
+      String module = switch (pickledModule) {
+        case "__builtin__" -> "builtins";
+        case "copy_reg" -> "copyreg";
+        default -> pickledModule;
+      };
       String global = module + "." + name;
       if (module.equals("torch") && name.endsWith("Storage")) {
         DType dtype = DType.ofTorchStorage(name);

@@ -68,6 +68,27 @@ class TorchCheckpointTest {
   }
 
   @Test
+  void takesTheStateDictBesideAdamStateCallbacksAndMetadataObjects() throws IOException {
+    try (TorchCheckpoint ckpt = TorchCheckpoint.open(reference("lightning-extras.ckpt"))) {
+      assertThat(ckpt.stateDict()).containsOnlyKeys("0.weight", "0.bias", "1.weight", "1.bias");
+      assertThat(ckpt.stateDict().get("0.weight").shape()).containsExactly(4, 3, 3, 3);
+      assertThat(ckpt.scalars()).containsEntry("epoch", 7).containsEntry("global_step", 42);
+      Map<?, ?> root = (Map<?, ?>) ckpt.root();
+      Map<?, ?> optimizer = (Map<?, ?>) ((java.util.List<?>) root.get("optimizer_states")).get(0);
+      Map<?, ?> adam = (Map<?, ?>) ((Map<?, ?>) optimizer.get("state")).get(0);
+      assertThat(adam.get("exp_avg")).isInstanceOf(TorchTensor.class);
+      assertThat(ckpt.read((TorchTensor) adam.get("exp_avg")).numel()).isEqualTo(4 * 3 * 3 * 3);
+      Map<?, ?> hparams = (Map<?, ?>) root.get("hyper_parameters");
+      assertThat(((InertObject) hparams.get("args")).className()).isEqualTo("argparse.Namespace");
+      assertThat(hparams.get("seed")).isInstanceOf(InertObject.class);
+      Map<?, ?> callbacks = (Map<?, ?>) root.get("callbacks");
+      Map<?, ?> checkpointCallback = (Map<?, ?>) callbacks.values().iterator().next();
+      assertThat(((InertObject) checkpointCallback.get("dirpath")).className()).isEqualTo("pathlib.PosixPath");
+      assertThat(ckpt.read((TorchTensor) checkpointCallback.get("best_model_score")).toFloatArray()).containsExactly(0.25f);
+    }
+  }
+
+  @Test
   void refusesTheOsSystemPayloadThatTorchPickled() {
     assertThatThrownBy(() -> TorchCheckpoint.open(reference("hostile.ckpt")))
         .isInstanceOf(WeightFileException.class)
