@@ -11,6 +11,7 @@ logits = z . C (no normalisation), index = argmax of softmax(logits) over the co
          tiny-ibq.yaml                 the run config in SEED-Voken's LightningCLI layout
          tiny-ibq.ckpt                 a Lightning-layout checkpoint {"state_dict", "epoch", "global_step", ...}
          tiny-ibq-ema.safetensors      the EMA generator weights alone, BF16, reference keys
+         tiny-vq.yaml                  the same architecture as taming's VQModel (VectorQuantizer2), for the same weights
          hostile.ckpt                  a torch.save whose pickle calls os.system (must be refused)
          lightning-extras.ckpt         a small state dict beside Adam state, callback states, numpy / pathlib / Namespace
          images/NN-name.png            16x16 RGB crops of the photos python3-skimage ships
@@ -196,6 +197,23 @@ class IndexPropagationQuantize(nn.Module):
         return torch.softmax(self.logits(z), dim=1).max(dim=1)[1]  # (B, h, w), as the reference takes it
 
 
+class VectorQuantizer2(nn.Module):
+    """taming's VectorQuantizer2 at inference: nearest code by squared L2 distance, computed as the reference does."""
+
+    def __init__(self, n_e, e_dim):
+        super().__init__()
+        self.embedding = nn.Embedding(n_e, e_dim)
+
+    def distances(self, z):
+        zf = z.permute(0, 2, 3, 1).reshape(-1, z.shape[1])  # (B*h*w, D)
+        e = self.embedding.weight
+        return torch.sum(zf ** 2, dim=1, keepdim=True) + torch.sum(e ** 2, dim=1) - 2 * torch.einsum("bd,dn->bn", zf, e.t())
+
+    def indices(self, z):
+        b, _, h, w = z.shape
+        return torch.argmin(self.distances(z), dim=1).reshape(b, h, w)
+
+
 class TinyDiscriminatorLoss(nn.Module):
     """Stands in for VQLPIPSWithDiscriminator: a PatchGAN-style discriminator and frozen LPIPS-like tensors."""
 
@@ -237,6 +255,10 @@ class TinyIBQ(nn.Module):
 
     def encode(self, x):
         z = self.quant_conv(self.encoder(x))
+        if isinstance(self.quantize, VectorQuantizer2):
+            b, _, h, w = z.shape
+            low2 = self.quantize.distances(z).topk(2, dim=1, largest=False).values  # (N, 2)
+            return self.quantize.indices(z), (low2[:, 1] - low2[:, 0]).reshape(b, h, w)
         logits = self.quantize.logits(z)
         top2 = logits.topk(2, dim=1).values
         return self.quantize.indices(z), top2[:, 0] - top2[:, 1]
@@ -467,6 +489,18 @@ def make(out):
         expected[f"decoded_{label}"] = ("F32", decoded[:DECODED_IMAGES].numpy())
         print(f"{label}: {len(set(tokens.flatten().tolist()))} distinct codes of {N_EMBED}, smallest margin "
               f"{margin.min().item():.3g}, decoded range [{decoded.min().item():.3f}, {decoded.max().item():.3f}]")
+    # taming's VQGAN (VectorQuantizer2) on the same BF16 weights: the tiny-vq.yaml config names taming's VQModel.
+    vq = TinyIBQ(with_loss=False).eval()
+    vq.quantize = VectorQuantizer2(N_EMBED, EMBED_DIM)
+    vq.load_state_dict({k: v.float() for k, v in bf16_state.items()}, strict=True)
+    tokens, margin, decoded = outputs(vq, x)
+    expected["tokens_vq"] = ("I64", tokens.numpy().astype(np.int64))
+    expected["margin_vq"] = ("F32", margin.numpy())
+    expected["decoded_vq"] = ("F32", decoded[:DECODED_IMAGES].numpy())
+    print(f"vq: {len(set(tokens.flatten().tolist()))} distinct codes of {N_EMBED}, smallest distance margin {margin.min().item():.3g}")
+    with open(os.path.join(out, "tiny-vq.yaml"), "w") as f:
+        f.write(yaml_text().replace("class_path: src.IBQ.models.ibqgan.IBQ", "class_path: taming.models.vqgan.VQModel")
+                .replace("a tiny IBQ in SEED-Voken's LightningCLI layout", "a tiny taming VQGAN (VectorQuantizer2)"))
     write_safetensors(os.path.join(out, "expected.safetensors"), expected, {"images": ",".join(names)})
     print("wrote", out)
 

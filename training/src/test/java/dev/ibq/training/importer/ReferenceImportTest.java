@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Import + ONNX export reproduce what the PyTorch reference computed (src/test/resources/reference): token ids at
  * 99.9% of positions or more (every difference a near-tie, its margin printed) and decoder outputs within 1e-4, for
- * the checkpoint's EMA weights (the default), its raw weights, and the BF16 safetensors.
+ * the checkpoint's EMA weights (the default), its raw weights, the BF16 safetensors, and the same BF16 weights under
+ * taming's VQModel config (VectorQuantizer2: nearest code by L2 distance; its margin is the distance gap).
  */
 class ReferenceImportTest {
 
@@ -59,6 +60,15 @@ class ReferenceImportTest {
     assertThat(r.loaded().weightsUsed()).isEqualTo("raw");
     assertThat(r.loaded().weightsDescription()).startsWith("safetensors file");
     assertMatchesReference(r, "bf16");
+  }
+
+  @Test
+  void tamingVqganConfigOnTheSameWeightsReproducesVectorQuantizer2() throws Exception {
+    TokenizerImporter.Result r = TokenizerImporter.run(
+        TokenizerImporter.Request.of(ReferenceFixture.safetensors(), ReferenceFixture.file("tiny-vq.yaml")), dir);
+    assertThat(r.loaded().config().modelClass()).isEqualTo("taming.models.vqgan.VQModel");
+    assertThat(r.loaded().config().architecture().quantizer()).isEqualTo(dev.ibq.training.tokenizer.QuantizerType.VQ);
+    assertMatchesReference(r, "vq");
   }
 
   private void assertMatchesReference(TokenizerImporter.Result r, String set) throws IOException, ImageRejectedException {
