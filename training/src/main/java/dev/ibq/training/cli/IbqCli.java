@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
       EvalTokenizerCommand.class,
       BenchTokenizerCommand.class,
       ExportCommand.class,
+      ImportTokenizerCommand.class,
       EncodeCommand.class,
       DecodeCommand.class,
       InspectCommand.class,

@@ -8,11 +8,11 @@ import java.nio.file.Path;
  * Process resident-memory figures from Linux's /proc: current RSS, peak RSS (VmHWM), and resetting the peak
  * (writing 5 to /proc/self/clear_refs) so a phase's own peak can be read. Returns -1 where /proc is absent.
  */
-final class PeakMemory {
+public final class PeakMemory {
   private PeakMemory() {}
 
   /** Resets VmHWM to the current RSS; false when the kernel does not allow it. */
-  static boolean resetPeak() {
+  public static boolean resetPeak() {
     try {
       Files.writeString(Path.of("/proc/self/clear_refs"), "5");
       return true;
@@ -21,11 +21,11 @@ final class PeakMemory {
     }
   }
 
-  static long peakBytes() {
+  public static long peakBytes() {
     return field("VmHWM:");
   }
 
-  static long currentBytes() {
+  public static long currentBytes() {
     return field("VmRSS:");
   }
 
