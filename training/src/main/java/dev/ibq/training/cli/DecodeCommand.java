@@ -33,7 +33,7 @@ public final class DecodeCommand implements Callable<Integer> {
   @Option(names = "--grid-limit", defaultValue = "64", description = "Images in the grid (default ${DEFAULT-VALUE}).")
   int gridLimit;
 
-  @Option(names = "--batch", defaultValue = "32", description = "Token grids per ONNX Runtime call (default ${DEFAULT-VALUE}).")
+  @Option(names = "--batch-size", defaultValue = "32", description = "Token grids per ONNX Runtime call (default ${DEFAULT-VALUE}).")
   int batch;
 
   @Option(names = "--limit", defaultValue = "0", description = "Decode only the first N records (0 = all).")
@@ -58,7 +58,7 @@ public final class DecodeCommand implements Callable<Integer> {
       throw new IllegalArgumentException("Nothing to write: pass --out DIR for PNGs per record and/or --grid FILE.png.");
     }
     if (batch < 1 || gridLimit < 1 || limit < 0) {
-      throw new IllegalArgumentException("--batch and --grid-limit must be at least 1 and --limit at least 0.");
+      throw new IllegalArgumentException("--batch-size and --grid-limit must be at least 1 and --limit at least 0.");
     }
     Path decoderFile = TokenizerMetadata.resolve(model, TokenizerMetadata.ROLE_DECODER);
     try (OnnxDecoder decoder = OnnxDecoder.open(decoderFile, new OnnxTokenizer.Options(provider, 0, 0))) {

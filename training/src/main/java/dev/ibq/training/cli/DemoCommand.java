@@ -71,7 +71,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--threads", paramLabel = "N", description = "libtorch threads when training (default: libtorch's choice; 1 on a busy machine).")
   Integer threads;
 
-  @Option(names = "--batch", defaultValue = "64", description = "Images per ONNX Runtime batch in the job (default ${DEFAULT-VALUE}).")
+  @Option(names = "--batch-size", defaultValue = "64", description = "Images per ONNX Runtime batch in the job (default ${DEFAULT-VALUE}).")
   int batch;
 
   @Option(names = "--max-wait-ms", defaultValue = "50", description = "Longest wait for a batch to fill (default ${DEFAULT-VALUE}).")

@@ -51,7 +51,7 @@ public final class EncodeCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, paramLabel = "tokens.avro", description = "Output Avro container file.")
   Path out;
 
-  @Option(names = "--batch", defaultValue = "32", description = "Images per ONNX Runtime call (default ${DEFAULT-VALUE}).")
+  @Option(names = "--batch-size", defaultValue = "32", description = "Images per ONNX Runtime call (default ${DEFAULT-VALUE}).")
   int batch;
 
   @Option(names = "--limit", defaultValue = "0", description = "Encode only the first N inputs (0 = all).")
@@ -60,7 +60,7 @@ public final class EncodeCommand implements Callable<Integer> {
   @Option(names = "--provider", defaultValue = "AUTO", description = "AUTO, CPU or CUDA (default ${DEFAULT-VALUE}).")
   ExecutionProvider provider;
 
-  @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = one per core).")
+  @Option(names = "--onnx-threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = one per core).")
   int threads;
 
   @Option(names = "--overwrite", description = "Replace a finished output file.")

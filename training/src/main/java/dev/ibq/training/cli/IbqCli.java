@@ -57,9 +57,21 @@ public final class IbqCli {
     System.exit(execute(args));
   }
 
+  /**
+   * Parses {@code args} into {@code command} with the CLI's parser settings (enum values in any case, so
+   * {@code --provider cpu} and {@code --provider CPU} are the same), for tests and library callers.
+   */
+  public static <T> T populate(T command, String... args) {
+    CommandLine cli = new CommandLine(command);
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
+    cli.parseArgs(args);
+    return command;
+  }
+
   /** Runs the command line without exiting the JVM; returns the exit code. */
   public static int execute(String... args) {
     CommandLine cli = new CommandLine(new IbqCli());
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
           commandLine.getErr().println(commandLine.getColorScheme().errorText("error: " + ex.getMessage()));

@@ -40,7 +40,7 @@ public final class TrainArCommand implements Callable<Integer> {
   @ArgGroup(exclusive = true, multiplicity = "1")
   Source source;
 
-  @Option(names = "--kafka-bootstrap", defaultValue = "localhost:9092", description = "Kafka brokers (default ${DEFAULT-VALUE}).")
+  @Option(names = "--bootstrap", defaultValue = "localhost:9092", description = "Kafka brokers (default ${DEFAULT-VALUE}).")
   String kafkaBootstrap;
 
   @Option(names = "--validation-tokens", description = "Separate validation records (Avro file); default: hold out --validation-fraction.")

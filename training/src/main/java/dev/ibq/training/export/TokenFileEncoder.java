@@ -60,7 +60,7 @@ public final class TokenFileEncoder {
   public record Options(int batch, int limit, int stopAfterBatches, boolean overwrite, boolean progress) {
     public Options {
       if (batch < 1) {
-        throw new IllegalArgumentException("--batch is " + batch + "; expected at least 1.");
+        throw new IllegalArgumentException("--batch-size is " + batch + "; expected at least 1.");
       }
       if (limit < 0 || stopAfterBatches < 0) {
         throw new IllegalArgumentException("--limit and --stop-after-batches must be >= 0.");
@@ -123,7 +123,7 @@ public final class TokenFileEncoder {
       }
       writer.setMeta(META_TOKENIZER_ID, info.tokenizerId());
       writer.setMeta(META_INPUTS, inputs.fingerprint());
-      writer.create(TokenRecord.getClassSchema(), output.toFile());
+      writer.setCodec(org.apache.avro.file.CodecFactory.zstandardCodec(3)).create(TokenRecord.getClassSchema(), output.toFile());
       writer.fSync();
       state = new Checkpoint(1, info.tokenizerId(), inputs.fingerprint(), total, 0, 0, Files.size(output));
       writeCheckpoint(cp, state);

@@ -35,9 +35,9 @@ class EncodeDecodeCommandTest {
   }
 
   static TokenFileEncoder.Result encode(String... args) throws IOException {
-    List<String> all = new ArrayList<>(List.of("--model", models.toString(), "--provider", "CPU", "--threads", "1"));
+    List<String> all = new ArrayList<>(List.of("--model", models.toString(), "--provider", "cpu", "--onnx-threads", "1"));
     all.addAll(List.of(args));
-    return EncodeCommand.run(CommandLine.populateCommand(new EncodeCommand(), all.toArray(String[]::new)), false);
+    return EncodeCommand.run(IbqCli.populate(new EncodeCommand(), all.toArray(String[]::new)), false);
   }
 
   static List<TokenRecord> read(Path avro) throws IOException {
@@ -51,7 +51,7 @@ class EncodeDecodeCommandTest {
   @Test
   void encodeThenDecodeWritesOneRecordAndOnePngPerImage(@TempDir Path dir) throws Exception {
     Path avro = dir.resolve("tokens.avro");
-    TokenFileEncoder.Result r = encode("--idx", "test", "--limit", "20", "--batch", "8", "--out", avro.toString());
+    TokenFileEncoder.Result r = encode("--idx", "test", "--limit", "20", "--batch-size", "8", "--out", avro.toString());
     assertThat(r.written()).isEqualTo(20);
     assertThat(r.interrupted()).isFalse();
     assertThat(TokenFileEncoder.checkpointFile(avro)).doesNotExist();
@@ -110,22 +110,22 @@ class EncodeDecodeCommandTest {
   @Test
   void anInterruptedEncodeResumesAndGivesEachImageExactlyOnce(@TempDir Path dir) throws Exception {
     Path reference = dir.resolve("reference.avro");
-    encode("--idx", "test", "--limit", "37", "--batch", "5", "--out", reference.toString());
+    encode("--idx", "test", "--limit", "37", "--batch-size", "5", "--out", reference.toString());
     List<TokenRecord> expected = read(reference);
 
     Path avro = dir.resolve("tokens.avro");
     TokenFileEncoder.Result first =
-        encode("--idx", "test", "--limit", "37", "--batch", "5", "--out", avro.toString(), "--stop-after-batches", "3");
+        encode("--idx", "test", "--limit", "37", "--batch-size", "5", "--out", avro.toString(), "--stop-after-batches", "3");
     assertThat(first.interrupted()).isTrue();
     assertThat(TokenFileEncoder.checkpointFile(avro)).exists();
     // The "crash" left a fourth, un-checkpointed batch in the file: 20 records, of which 15 are committed.
     assertThat(read(avro)).hasSize(20);
 
-    assertThatThrownBy(() -> encode("--idx", "test", "--limit", "30", "--batch", "5", "--out", avro.toString()))
+    assertThatThrownBy(() -> encode("--idx", "test", "--limit", "30", "--batch-size", "5", "--out", avro.toString()))
         .hasMessageContaining("Cannot resume")
         .hasMessageContaining("30");
 
-    TokenFileEncoder.Result second = encode("--idx", "test", "--limit", "37", "--batch", "5", "--out", avro.toString());
+    TokenFileEncoder.Result second = encode("--idx", "test", "--limit", "37", "--batch-size", "5", "--out", avro.toString());
     assertThat(second.resumedFrom()).isEqualTo(15);
     assertThat(second.written()).isEqualTo(22);
     assertThat(second.interrupted()).isFalse();
