@@ -55,7 +55,7 @@ public final class StreamBenchmark {
 
   public static void main(String[] args) throws Exception {
     Map<String, String> a = new LinkedHashMap<>();
-    a.put("model", "streaming-job/src/test/resources/tokenizer/encoder.onnx");
+    a.put("model", "deploy/models/fmnist-small/encoder.onnx");
     a.put("images", "5000");
     a.put("batch", "32");
     a.put("provider", "cpu");

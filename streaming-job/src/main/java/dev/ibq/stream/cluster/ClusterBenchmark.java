@@ -49,7 +49,7 @@ public final class ClusterBenchmark {
     a.put("images", "5000");
     a.put("batch", "32");
     a.put("reps", "2");
-    a.put("model", ProjectPaths.root().resolve("streaming-job/src/test/resources/tokenizer/encoder.onnx").toString());
+    a.put("model", ProjectPaths.root().resolve("deploy/models/fmnist-small/encoder.onnx").toString());
     a.put("out", ProjectPaths.root().resolve("streaming-job/benchmarks").toString());
     for (int i = 0; i + 1 < args.length; i += 2) {
       if (!args[i].startsWith("--") || !a.containsKey(args[i].substring(2))) {

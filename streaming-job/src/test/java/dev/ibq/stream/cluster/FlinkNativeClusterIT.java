@@ -72,7 +72,7 @@ class FlinkNativeClusterIT {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    model = ProjectPaths.root().resolve("streaming-job/src/test/resources/tokenizer/encoder.onnx");
+    model = ProjectPaths.root().resolve("deploy/models/fmnist-small/encoder.onnx");
     test = FashionMnist.load(FashionMnist.Split.TEST);
     cluster = StandaloneCluster.start(tmp.resolve("cluster"), 1, 2);
   }

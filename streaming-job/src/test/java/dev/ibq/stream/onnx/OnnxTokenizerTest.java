@@ -3,7 +3,6 @@ package dev.ibq.stream.onnx;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -15,17 +14,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The runtime on the committed test tokenizer (src/test/resources/tokenizer). */
+/** The runtime on the committed test tokenizer (deploy/models/fmnist-small). */
 class OnnxTokenizerTest {
   static final OnnxTokenizer.Options CPU = new OnnxTokenizer.Options(ExecutionProvider.CPU, 1, 1);
   static OnnxTokenizer tokenizer;
 
   static Path resource(String name) {
-    try {
-      return Path.of(OnnxTokenizerTest.class.getResource("/tokenizer/" + name).toURI());
-    } catch (URISyntaxException e) {
-      throw new IllegalStateException(e);
-    }
+    return dev.ibq.stream.testing.TestModels.encoder().resolveSibling(name);
   }
 
   @BeforeAll

@@ -3,13 +3,13 @@ package dev.ibq.stream.testing;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The small exported tokenizer committed for tests (streaming-job/src/test/resources/tokenizer). */
+/** The small exported tokenizer committed for tests (deploy/models/fmnist-small). */
 public final class TestModels {
   private TestModels() {}
 
   /** The test tokenizer's {@code encoder.onnx}. */
   public static Path encoder() {
-    Path p = Path.of("src/test/resources/tokenizer/encoder.onnx").toAbsolutePath();
+    Path p = dev.ibq.stream.cluster.ProjectPaths.root().resolve("deploy/models/fmnist-small/encoder.onnx").toAbsolutePath();
     if (!Files.isRegularFile(p)) {
       throw new IllegalStateException("The test tokenizer is missing at " + p + ".");
     }

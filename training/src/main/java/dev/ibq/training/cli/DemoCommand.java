@@ -12,6 +12,8 @@ import dev.ibq.stream.onnx.TokenizerMetadata;
 import dev.ibq.training.export.TokenizerExporter;
 import dev.ibq.training.report.ReconstructionGrid;
 import dev.ibq.training.tokenizer.train.TokenizerPresets;
+import dev.ibq.stream.cluster.ProjectPaths;
+import dev.ibq.training.run.StopRequest;
 import dev.ibq.training.tokenizer.train.TokenizerTrainer;
 import dev.ibq.training.tokenizer.train.TokenizerTrainingConfig;
 import dev.ibq.training.tokenizer.train.TrainingOptions;
@@ -24,9 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -63,8 +63,8 @@ public final class DemoCommand implements Callable<Integer> {
       names = "--train-steps",
       defaultValue = "0",
       description = {
-        "When no tokenizer of yours is found: train the fmnist-cpu preset for this many steps and use it.",
-        "0 (the default) uses the small tokenizer the project trained and committed instead."
+        "Train the fmnist-sharp preset for this many steps now and stream with it (Ctrl-C stops with a checkpoint).",
+        "0 (the default) streams with the project's default tokenizer, deploy/models/fmnist-sharp."
       })
   int trainSteps;
 
@@ -126,64 +126,45 @@ public final class DemoCommand implements Callable<Integer> {
 
   record Tokenizer(Path dir, String origin) {}
 
-  /** Explicit model; else the demo's earlier export; else the newest trained checkpoint; else train briefly. */
+  /**
+   * The tokenizer the demo streams with: {@code --model DIR}; else, with {@code --train-steps N}, one trained now
+   * (the fmnist-sharp recipe for N steps) and exported; else the project's committed default tokenizer.
+   */
   static Tokenizer obtainTokenizer(Path model, Path out, int trainSteps) throws Exception {
     if (model != null) {
       return new Tokenizer(model, "the exported model given with --model: " + model);
     }
-    Path exported = out.resolve("tokenizer");
-    if (Files.exists(exported.resolve("encoder.onnx")) && Files.exists(exported.resolve("decoder.onnx"))) {
-      return new Tokenizer(exported, "the tokenizer an earlier demo exported to " + exported + " (delete it to rebuild)");
-    }
-    Optional<Path> trained = newestCheckpoint(Path.of("runs", "tokenizer"));
-    if (trained.isPresent()) {
-      ExportCommand.run(trained.get(), null, 0, exported, null, TokenizerExporter.DEFAULT_CHUNK, 0);
-      return new Tokenizer(exported, "exported from your newest train-tokenizer checkpoint " + trained.get());
-    }
     if (trainSteps <= 0) {
-      Path committed = projectRoot().resolve(COMMITTED_TOKENIZER);
+      Path committed = ProjectPaths.root().resolve(DEFAULT_TOKENIZER);
       if (!Files.exists(committed.resolve("encoder.onnx"))) {
         throw new IllegalStateException(
-            "No tokenizer found: none given with --model, none under " + exported + " or runs/tokenizer, and the committed one ("
-                + committed + ") is missing. Train one with --train-steps N or './ibq train-tokenizer --preset fmnist-cpu'.");
+            "The project's default tokenizer (" + committed + ") is missing; give one with --model DIR (an export"
+                + " directory with encoder.onnx and decoder.onnx) or train one now with --train-steps N.");
       }
-      return new Tokenizer(
-          committed,
-          "the small tokenizer the project trained and committed (" + COMMITTED_TOKENIZER
-              + ": fmnist geometry, 120 steps, so reconstructions are blurry); './ibq train-tokenizer --preset fmnist-cpu'"
-              + " trains a better one, which the demo then uses, and --train-steps N trains one now");
+      return new Tokenizer(committed, "the project's default tokenizer (" + DEFAULT_TOKENIZER
+          + ": the fmnist-sharp preset trained here; its README gives the commands and test-set figures)");
     }
-    System.err.println(
-        "[demo] no tokenizer found: training the fmnist-cpu preset for " + trainSteps
-            + " steps (a short run; './ibq train-tokenizer --preset fmnist-cpu' trains the full recipe)");
-    TokenizerTrainingConfig config = TokenizerPresets.get("fmnist-cpu").withSteps(trainSteps);
-    TrainingResult trainedRun = TokenizerTrainer.run(config, out.resolve("tokenizer-run"), TrainingOptions.defaults().withEvaluate(false));
+    Path exported = out.resolve("tokenizer");
+    System.err.println("[demo] training the fmnist-sharp preset for " + trainSteps + " steps, then exporting it to " + exported);
+    TokenizerTrainingConfig config = TokenizerPresets.get("fmnist-sharp").withSteps(trainSteps);
+    TrainingResult trainedRun;
+    try (StopRequest stop = StopRequest.install()) {
+      trainedRun = TokenizerTrainer.run(
+          config, out.resolve("tokenizer-run"), TrainingOptions.defaults().withEvaluate(false).withStop(stop));
+    }
+    if (trainedRun.stoppedEarly()) {
+      throw new IllegalStateException("Training was stopped by SIG" + trainedRun.stoppedBy() + " at step " + trainedRun.finalStep()
+          + "; checkpoint " + trainedRun.lastCheckpoint() + " (resume it with ./ibq train-tokenizer --resume).");
+    }
     ExportCommand.run(trainedRun.lastCheckpoint(), null, 0, exported, null, TokenizerExporter.DEFAULT_CHUNK, 0);
     return new Tokenizer(
         exported,
-        String.format(Locale.ROOT, "trained now: fmnist-cpu, %d steps (%.0f images/s), exported to %s",
+        String.format(Locale.ROOT, "trained now: fmnist-sharp, %d steps (%.0f images/s), exported to %s",
             trainedRun.finalStep(), trainedRun.imagesPerSecond(), exported));
   }
 
-  /** The project's small trained tokenizer, also used by the stream job's tests (its README says how it was made). */
-  static final String COMMITTED_TOKENIZER = "streaming-job/src/test/resources/tokenizer";
-
-  /** The repository root: {@code IBQ_HOME} as set by the launcher, else the working directory. */
-  static Path projectRoot() {
-    String home = System.getenv("IBQ_HOME");
-    return home == null || home.isBlank() ? Path.of("") : Path.of(home);
-  }
-
-  private static Optional<Path> newestCheckpoint(Path runs) throws IOException {
-    if (!Files.isDirectory(runs)) {
-      return Optional.empty();
-    }
-    try (Stream<Path> dirs = Files.list(runs)) {
-      return dirs.map(d -> d.resolve("checkpoints").resolve("last"))
-          .filter(Files::isDirectory)
-          .max((a, b) -> Long.compare(a.toFile().lastModified(), b.toFile().lastModified()));
-    }
-  }
+  /** The project's default tokenizer, shared by the demo, the Docker image and the docs. */
+  static final String DEFAULT_TOKENIZER = "deploy/models/fmnist-sharp";
 
   /** Originals (through the shared preprocessing) beside the decoder's output for the first 32 records. */
   private static void drawReconstructions(FashionMnist test, List<TokenRecord> tokens, Path decoderFile, Path png) {

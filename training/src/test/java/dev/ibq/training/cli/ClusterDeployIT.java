@@ -63,7 +63,7 @@ class ClusterDeployIT {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    modelA = ProjectPaths.root().resolve("streaming-job/src/test/resources/tokenizer/encoder.onnx");
+    modelA = ProjectPaths.root().resolve("deploy/models/fmnist-small/encoder.onnx");
     test = FashionMnist.load(FashionMnist.Split.TEST);
     cluster = StandaloneCluster.start(tmp.resolve("cluster"), 1, 2);
   }

@@ -117,7 +117,7 @@ class ClusterFaultIT {
   private static String submit(String in, String out, String dlq) {
     Map<String, String> s = new LinkedHashMap<>();
     s.put(JobConfig.BOOTSTRAP_SERVERS, cluster.bootstrapServers());
-    s.put(JobConfig.MODEL, ProjectPaths.root().resolve("streaming-job/src/test/resources/tokenizer/encoder.onnx").toString());
+    s.put(JobConfig.MODEL, ProjectPaths.root().resolve("deploy/models/fmnist-small/encoder.onnx").toString());
     s.put(JobConfig.INPUT_TOPIC, in);
     s.put(JobConfig.OUTPUT_TOPIC, out);
     s.put(JobConfig.DEAD_LETTER_TOPIC, dlq);

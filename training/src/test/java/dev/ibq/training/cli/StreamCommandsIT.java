@@ -16,7 +16,7 @@ import picocli.CommandLine;
 
 /** {@code ./ibq produce}, {@code stream --bounded} and {@code consume} against a real broker process. */
 class StreamCommandsIT {
-  private static final Path MODEL = Path.of("../streaming-job/src/test/resources/tokenizer/encoder.onnx").toAbsolutePath();
+  private static final Path MODEL = Path.of("../deploy/models/fmnist-small/encoder.onnx").toAbsolutePath();
 
   @Test
   void produceStreamAndConsumeFashionMnistAndABadFile(@TempDir Path dir) throws Exception {

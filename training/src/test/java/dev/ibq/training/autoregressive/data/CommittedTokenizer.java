@@ -13,7 +13,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
- * The small tokenizer committed by the export helper (streaming-job test resources {@code tokenizer/}: 32x32
+ * The small tokenizer the project committed for tests ({@code deploy/models/fmnist-small}: 32x32
  * Fashion-MNIST -> 8x8 tokens, K 1024; random-init weights, so its tokens are real in path and format, not in
  * quality), copied out of the class path, and real Fashion-MNIST images tokenized with it.
  */
@@ -23,10 +23,8 @@ public final class CommittedTokenizer {
 
   public static Path file(String name, Path dir) {
     Path target = dir.resolve(name);
-    try (InputStream in = CommittedTokenizer.class.getResourceAsStream("/tokenizer/" + name)) {
-      if (in == null) {
-        throw new IllegalStateException("The test tokenizer /tokenizer/" + name + " is not on the class path.");
-      }
+    Path source = dev.ibq.stream.cluster.ProjectPaths.root().resolve("deploy/models/fmnist-small").resolve(name);
+    try (InputStream in = Files.newInputStream(source)) {
       Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
       return target;
     } catch (IOException e) {
