@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 /**
  * {@code ./ibq import-tokenizer --checkpoint X.ckpt --config X.yaml --out DIR}: a SEED-Voken IBQ (or taming VQGAN)
  * checkpoint and its run YAML -> encoder.onnx + decoder.onnx that {@code encode}, {@code stream} and {@code demo} run.
- * See training/IMPORT.md.
+ * See the README section "Importing the paper's tokenizers".
  */
 @Command(
     name = "import-tokenizer",

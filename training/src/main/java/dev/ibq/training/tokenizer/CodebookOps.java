@@ -69,6 +69,16 @@ final class CodebookOps {
     return index.toType(DataType.INT64, false).reshape(-1, 1).eq(codes).toType(DataType.FLOAT32, false); // (N, K)
   }
 
+  /** How often each code occurs in {@code index} (any shape, integer): (K) FLOAT32, counted on the host. */
+  static NDArray counts(NDArray index, int codebookSize) {
+    long[] ids = index.toType(DataType.INT64, false).toLongArray();
+    float[] counts = new float[codebookSize];
+    for (long id : ids) {
+      counts[(int) id]++;
+    }
+    return index.getManager().create(counts);
+  }
+
   /** Mean squared error over all elements. */
   static NDArray mse(NDArray a, NDArray b) {
     return a.sub(b).square().mean();

@@ -4,8 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.LayerNorm;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Group normalisation (Wu and He 2018), the reference's {@code Normalize(C)} = {@code GroupNorm(32, C, eps=1e-6,
@@ -17,8 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Keys: {@code weight} (C), initialised to 1, and {@code bias} (C), initialised to 0.
  *
  * <p>The normalisation is one fused libtorch {@code layer_norm} over the last axis of the (B, G, C/G*H*W) view
- * (with a unit, zero-shift affine of that length, cached per length), then the per-channel affine: 4 native ops
- * forward instead of 9 (same values to float32 rounding: {@code BlocksTest} compares it with the op-by-op formula).
+ * (with a unit, zero-shift affine of that length), then the per-channel affine: 4 native ops forward instead of
+ * 9 (same values to float32 rounding: {@code BlocksTest} compares it with the op-by-op formula).
  */
 public final class GroupNorm extends TokenizerModule {
 
@@ -29,9 +27,6 @@ public final class GroupNorm extends TokenizerModule {
   private final int channels;
   private final NDArray weight;
   private final NDArray bias;
-  /** Unit scale and zero shift of each normalised length, for layer_norm's mandatory affine. */
-  private final Map<Long, NDArray[]> unitAffine = new ConcurrentHashMap<>();
-  private final NDManager manager;
 
   public GroupNorm(NDManager manager, int groups, int channels) {
     super(manager);
@@ -42,7 +37,6 @@ public final class GroupNorm extends TokenizerModule {
     }
     this.groups = groups;
     this.channels = channels;
-    this.manager = manager;
     this.weight = registerParameter("weight", manager.ones(new Shape(channels)));
     this.bias = registerParameter("bias", manager.zeros(new Shape(channels)));
   }
@@ -55,8 +49,8 @@ public final class GroupNorm extends TokenizerModule {
     }
     long b = shape.get(0);
     long length = shape.size() / (b * groups);
-    NDArray[] unit = unitAffine.computeIfAbsent(length, n -> new NDArray[] {
-        manager.ones(new Shape(n)), manager.zeros(new Shape(n))});
+    // layer_norm's affine is mandatory: a unit one, on the step's manager (two fills, freed with the step).
+    NDArray[] unit = {x.getManager().ones(new Shape(length)), x.getManager().zeros(new Shape(length))};
     NDArray grouped = x.reshape(b, groups, length); // (B, G, C/G*H*W)
     NDArray normalised = LayerNorm.layerNorm(
         grouped, new Shape(length), unit[0], unit[1], (float) EPSILON)

@@ -52,14 +52,13 @@ public final class IndexPropagationQuantizer extends TokenizerModule implements 
     NDArray flat = CodebookOps.flatten(z, codeDim); // (N, D)
     NDArray logits = flat.matMul(onManagerOf(flat, embedding.transpose())); // (N, K)
     NDArray index = logits.argMax(1); // (N) INT64
-    NDArray hard = CodebookOps.oneHot(index, codebookSize); // (N, K)
-    NDArray zQ = propagateIndex(logits, hard, embedding); // (N, D)
     NDArray zHard = CodebookOps.gatherRows(embedding, index); // (N, D)
+    NDArray zQ = propagateIndex(logits, zHard, embedding); // (N, D)
     NDArray quantLoss = CodebookOps.mse(zQ, flat)
         .add(CodebookOps.mse(zHard.stopGradient(), flat))
         .add(Scalars.mul(CodebookOps.mse(zHard, flat.stopGradient()), BETA));
     NDArray entropy = TokenizerLosses.entropyLoss(logits, TokenizerLosses.ENTROPY_TEMPERATURE);
-    NDArray counts = hard.sum(new int[] {0}); // (K)
+    NDArray counts = CodebookOps.counts(index, codebookSize); // (K)
     return new QuantizerOutput(
         CodebookOps.unflattenIndices(index, z),
         z,
@@ -72,18 +71,24 @@ public final class IndexPropagationQuantizer extends TokenizerModule implements 
   }
 
   /**
-   * Steps 2, 5 and 6: p = softmax(logits), Ind = hard - sg(p) + p, z_q = Ind C. The forward value is
-   * hard C = C[index]; the gradient reaches every logit (hence every code and z) through the softmax.
+   * Steps 2, 5 and 6: p = softmax(logits), Ind = hard - sg(p) + p, z_q = Ind C, computed without the dense
+   * one-hot: z_q = C[index] + (p sg(C) - sg(p sg(C))).
+   *
+   * <p>Same forward value and same gradients as Ind C: the forward value is exactly C[index] (x - x = 0); the
+   * gradient to C is the one-hot's, g on the selected rows only (through the gather), and the gradient to p is
+   * g C^T (through p sg(C)), which reaches every logit, hence every code and z, through the softmax. It saves
+   * the (N, K) one-hot, its two (N, K) element-wise passes and one of the three (N, K, D) matrix products of the
+   * backward pass ({@code QuantizerTest} checks the values and gradients against the one-hot formula).
    *
    * @param logits (N, K)
-   * @param hard one_hot(argmax logits), (N, K)
+   * @param zHard C[argmax logits], (N, D), with its gradient path to C
    * @param codebook C, (K, D)
    * @return z_q, (N, D)
    */
-  static NDArray propagateIndex(NDArray logits, NDArray hard, NDArray codebook) {
+  static NDArray propagateIndex(NDArray logits, NDArray zHard, NDArray codebook) {
     NDArray p = logits.softmax(1); // (N, K)
-    NDArray ind = hard.sub(p.stopGradient()).add(p); // (N, K), forward value one-hot
-    return ind.matMul(codebook); // (N, D)
+    NDArray soft = p.matMul(onManagerOf(p, codebook.stopGradient())); // (N, D), value cancels below
+    return zHard.add(soft.sub(soft.stopGradient())); // (N, D), forward value C[index]
   }
 
   @Override

@@ -73,6 +73,50 @@ class QuantizerTest {
   }
 
   @Test
+  void theGatherFormulationHasTheOneHotFormulasValuesAndGradients() {
+    // z_q = C[index] + (p sg(C) - sg(p sg(C))) against the dense Ind = hard - sg(p) + p, z_q = Ind C.
+    int n = 37, k = 53, d = 11;
+    NDArray z = manager.randomNormal(new Shape(n, d));
+    NDArray c = manager.randomNormal(new Shape(k, d));
+    NDArray g = manager.randomNormal(new Shape(n, d));
+    NDArray z2 = z.duplicate();
+    NDArray c2 = c.duplicate();
+    for (NDArray a : new NDArray[] {z, c, z2, c2}) {
+      a.setRequiresGradient(true);
+    }
+    float[] gather;
+    float[] dense;
+    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      NDArray logits = z.matMul(c.transpose());
+      NDArray zQ = IndexPropagationQuantizer.propagateIndex(logits, CodebookOps.gatherRows(c, logits.argMax(1)), c);
+      gather = zQ.toFloatArray();
+      collector.backward(zQ.mul(g).sum());
+    }
+    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      NDArray logits = z2.matMul(c2.transpose());
+      NDArray p = logits.softmax(1);
+      NDArray ind = CodebookOps.oneHot(logits.argMax(1), k).sub(p.stopGradient()).add(p);
+      NDArray zQ = ind.matMul(c2);
+      dense = zQ.toFloatArray();
+      collector.backward(zQ.mul(g).sum());
+    }
+    // Forward: the gather is exactly C[index]; the dense product equals it to float32 rounding.
+    for (int i = 0; i < dense.length; i++) {
+      assertThat((double) gather[i]).as("z_q[%d]", i).isCloseTo(dense[i], within(1e-5));
+    }
+    float[] dzA = z.getGradient().toFloatArray();
+    float[] dzB = z2.getGradient().toFloatArray();
+    float[] dcA = c.getGradient().toFloatArray();
+    float[] dcB = c2.getGradient().toFloatArray();
+    for (int i = 0; i < dzA.length; i++) {
+      assertThat((double) dzA[i]).as("dz[%d]", i).isCloseTo(dzB[i], within(1e-5));
+    }
+    for (int i = 0; i < dcA.length; i++) {
+      assertThat((double) dcA[i]).as("dC[%d]", i).isCloseTo(dcB[i], within(1e-5));
+    }
+  }
+
+  @Test
   void logitGradientIsPTimesScoreMinusMeanScore() {
     NDArray logits = manager.create(new float[][] {{0.4f, -0.3f, 1.1f, 0.2f}, {-0.6f, 0.9f, 0.1f, 0.5f}});
     logits.setRequiresGradient(true);
@@ -80,8 +124,8 @@ class QuantizerTest {
     NDArray upstream = array(G);
     NDArray zQ;
     try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-      NDArray hard = CodebookOps.oneHot(logits.argMax(1), 4);
-      zQ = IndexPropagationQuantizer.propagateIndex(logits, hard, codebook);
+      NDArray zHard = CodebookOps.gatherRows(codebook, logits.argMax(1));
+      zQ = IndexPropagationQuantizer.propagateIndex(logits, zHard, codebook);
       collector.backward(zQ.mul(upstream).sum()); // dL/dz_q = G
     }
     double[][] l = {{0.4, -0.3, 1.1, 0.2}, {-0.6, 0.9, 0.1, 0.5}};
