@@ -36,6 +36,7 @@ import picocli.CommandLine.Command;
       DecodeCommand.class,
       InspectCommand.class,
       BenchExportCommand.class,
+      BenchFidelityCommand.class,
       StreamCommand.class,
       ProduceCommand.class,
       ConsumeCommand.class,
