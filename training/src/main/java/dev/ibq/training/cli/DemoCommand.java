@@ -8,6 +8,7 @@ import dev.ibq.schemas.TokenRecord;
 import dev.ibq.stream.embedded.EmbeddedPipeline;
 import dev.ibq.stream.embedded.ImageRecords;
 import dev.ibq.stream.onnx.OnnxDecoder;
+import dev.ibq.stream.onnx.OnnxTokenizer;
 import dev.ibq.stream.onnx.TokenizerMetadata;
 import dev.ibq.training.export.TokenizerExporter;
 import dev.ibq.training.report.ReconstructionGrid;
@@ -118,7 +119,7 @@ public final class DemoCommand implements Callable<Integer> {
           EmbeddedPipeline.Request.of(encoder, records).withBatch(batch, maxWaitMs).withExecutionProvider(provider));
     }
     Path picture = out.resolve("stream-reconstructions.png");
-    drawReconstructions(test, result.tokens(), decoder, picture);
+    drawReconstructions(test, result.tokens(), decoder, picture, provider);
     Path summary = out.resolve("summary.json");
     writeSummary(summary, tokenizer, result, picture);
     return new Result(tokenizer.dir(), tokenizer.origin(), result, picture, summary);
@@ -167,12 +168,14 @@ public final class DemoCommand implements Callable<Integer> {
   static final String DEFAULT_TOKENIZER = "deploy/models/fmnist-sharp";
 
   /** Originals (through the shared preprocessing) beside the decoder's output for the first 32 records. */
-  private static void drawReconstructions(FashionMnist test, List<TokenRecord> tokens, Path decoderFile, Path png) {
+  private static void drawReconstructions(FashionMnist test, List<TokenRecord> tokens, Path decoderFile, Path png, String provider) {
     int n = Math.min(32, tokens.size());
     if (n == 0) {
       return;
     }
-    try (OnnxDecoder decoder = OnnxDecoder.open(decoderFile)) {
+    OnnxTokenizer.Options options = new OnnxTokenizer.Options(
+        dev.ibq.stream.onnx.ExecutionProvider.valueOf(provider.toUpperCase(Locale.ROOT)), 0, 0);
+    try (OnnxDecoder decoder = OnnxDecoder.open(decoderFile, options)) {
       PreprocessingSpec spec = PreprocessingSpec.parse(decoder.info().preprocessingDescriptor());
       Preprocessor preprocessor = new Preprocessor(spec);
       int[][] grids = new int[n][];
