@@ -70,7 +70,7 @@ class TokenizerCommandsTest {
       System.setErr(saved);
     }
     assertThat(code).isNotZero();
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("Unknown tokenizer preset 'nope'", "fmnist-cpu, fmnist-cpu-vq, imagenet-paper");
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("Unknown tokenizer preset 'nope'", "fmnist-cpu, fmnist-cpu-vq, fmnist-sharp, rgb-cpu, imagenet-paper");
   }
 
   @Test
