@@ -101,6 +101,11 @@ final class OnnxSessions {
       throws OrtException {
     try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
       so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      // NOTE: ONNX Runtime's threads spin-wait for work by default; on a host whose cores are shared (a TaskManager
+      // beside other slots, a CI box) the spinning threads steal the cores the real work needs: 2 threads ran at
+      // 0.5-0.7x of 1 thread here. Off, idle threads sleep (training/benchmarks/onnx-spinning.md).
+      so.addConfigEntry("session.intra_op.allow_spinning", "0");
+      so.addConfigEntry("session.inter_op.allow_spinning", "0");
       if (options.intraOpThreads() > 0) {
         so.setIntraOpNumThreads(options.intraOpThreads());
       }
