@@ -1,5 +1,6 @@
 package dev.ibq.training.cli;
 
+import dev.ibq.training.tokenizer.train.ImageQuality;
 import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.image.Preprocessor;
 import dev.ibq.image.source.FashionMnist;
@@ -184,13 +185,13 @@ public final class DemoCommand implements Callable<Integer> {
         TokenRecord r = tokens.get(i);
         grids[i] = r.getTokens().stream().mapToInt(Integer::intValue).toArray();
         int index = Integer.parseInt(r.getAttributes().get("index"));
-        originals[i] = toUnit(preprocessor.apply(test.image(index)), 0, spec.tensorSize());
+        originals[i] = ImageQuality.toUnitRange(preprocessor.apply(test.image(index)), 0, spec.tensorSize());
       }
       float[] decoded = decoder.decode(grids);
       int per = spec.tensorSize();
       float[][] reconstructions = new float[n][];
       for (int i = 0; i < n; i++) {
-        reconstructions[i] = toUnit(decoded, i * per, per);
+        reconstructions[i] = ImageQuality.toUnitRange(decoded, i * per, per);
       }
       ReconstructionGrid.write(
           png, originals, reconstructions, spec.channels(), spec.height(), spec.width(), 8, 4,
@@ -199,13 +200,6 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private static float[] toUnit(float[] values, int offset, int length) {
-    float[] out = new float[length];
-    for (int i = 0; i < length; i++) {
-      out[i] = Math.max(0f, Math.min(1f, (values[offset + i] + 1f) / 2f));
-    }
-    return out;
-  }
 
   private static void writeSummary(Path file, Tokenizer tokenizer, EmbeddedPipeline.Result r, Path picture) throws IOException {
     Map<String, Object> s = new LinkedHashMap<>();

@@ -70,8 +70,8 @@ public final class TokenizerFidelity {
         }
         float[] decoded = decoder.decode(tokens);
         for (int i = 0; i < count; i++) {
-          float[] a = unit(images, i * size, size);
-          float[] b = unit(decoded, i * size, size);
+          float[] a = ImageQuality.toUnitRange(images, i * size, size);
+          float[] b = ImageQuality.toUnitRange(decoded, i * size, size);
           a = ImageQuality.cropCentre(a, spec.channels(), spec.height(), spec.width(), crop, crop);
           b = ImageQuality.cropCentre(b, spec.channels(), spec.height(), spec.width(), crop, crop);
           psnr += ImageQuality.psnr(a, b);
@@ -115,14 +115,6 @@ public final class TokenizerFidelity {
     return y;
   }
 
-  /** [-1, 1] to [0, 1], clipped, for the image-quality measures. */
-  private static float[] unit(float[] x, int offset, int size) {
-    float[] y = new float[size];
-    for (int i = 0; i < size; i++) {
-      y[i] = Math.max(0f, Math.min(1f, (x[offset + i] + 1f) / 2f));
-    }
-    return y;
-  }
 
   private static void write(Path results, Map<String, Object> out) {
     try {

@@ -26,6 +26,18 @@ public final class ImageQuality {
 
   private ImageQuality() {}
 
+  /**
+   * {@code size} values from {@code offset} mapped from the model's [-1, 1] to [0, 1] and clipped there, the range
+   * the quality measures and the figures take.
+   */
+  public static float[] toUnitRange(float[] values, int offset, int size) {
+    float[] out = new float[size];
+    for (int i = 0; i < size; i++) {
+      out[i] = Math.max(0f, Math.min(1f, (values[offset + i] + 1f) * 0.5f));
+    }
+    return out;
+  }
+
   /** PSNR in dB of two arrays of the same length (values in [0, 1]). */
   public static double psnr(float[] a, float[] b) {
     sameLength(a, b);

@@ -89,8 +89,8 @@ public final class TokenizerEvaluator {
         }
         float[] output = model.decodeIndices(indices).clip(-1f, 1f).toFloatArray(); // (b, C, H, W)
         for (int i = 0; i < count; i++) {
-          float[] original = unit(input, i * size, size);
-          float[] reconstruction = unit(output, i * size, size);
+          float[] original = ImageQuality.toUnitRange(input, i * size, size);
+          float[] reconstruction = ImageQuality.toUnitRange(output, i * size, size);
           float[] a = ImageQuality.cropCentre(original, channels, height, width, cropH, cropW);
           float[] b = ImageQuality.cropCentre(reconstruction, channels, height, width, cropH, cropW);
           psnrSum += ImageQuality.psnr(a, b);
@@ -118,14 +118,6 @@ public final class TokenizerEvaluator {
         n, usage.total(), usage.codebookSize(), usage.usedCodes(), usage.utilization(), usage.perplexity(), psnr, ssim, region,
         maxProbCount == 0 ? Double.NaN : maxProbSum / maxProbCount, geometry.effectiveDimension(), reachable, reachSamples,
         step, seconds, shown > 0 ? gridPng : null);
-  }
-
-  private static float[] unit(float[] values, int offset, int size) {
-    float[] out = new float[size];
-    for (int i = 0; i < size; i++) {
-      out[i] = (values[offset + i] + 1f) * 0.5f;
-    }
-    return out;
   }
 
   /** The result as a JSON object (also the file written by {@link #writeJson}). */

@@ -79,4 +79,10 @@ class ImageQualityTest {
     }
     assertThat(ImageQuality.cropCentre(x, 1, 4, 4, 2, 2)).containsExactly(5f, 6f, 9f, 10f);
   }
+
+  @Test
+  void modelRangeMapsToTheUnitRangeClipped() {
+    float[] values = {9f, -1f, 0f, 1f, 1.5f, -2f};
+    org.assertj.core.api.Assertions.assertThat(ImageQuality.toUnitRange(values, 1, 5)).containsExactly(0f, 0.5f, 1f, 1f, 0f);
+  }
 }
