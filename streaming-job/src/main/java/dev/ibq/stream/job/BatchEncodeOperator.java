@@ -7,7 +7,7 @@ import dev.ibq.stream.metrics.CodebookUsage;
 import dev.ibq.stream.metrics.JobMetrics;
 import dev.ibq.stream.tokenize.BatchTokenizer;
 import dev.ibq.stream.tokenize.BatchTokenizerFactory;
-import dev.ibq.stream.tokenize.TokenizerIdentity;
+import dev.ibq.model.TokenizerIdentity;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.operators.ProcessingTimeService.ProcessingTimeCallback;

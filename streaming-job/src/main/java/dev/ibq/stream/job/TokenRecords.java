@@ -2,7 +2,7 @@ package dev.ibq.stream.job;
 
 import dev.ibq.schemas.PreprocessingDescriptor;
 import dev.ibq.schemas.TokenRecord;
-import dev.ibq.stream.tokenize.TokenizerIdentity;
+import dev.ibq.model.TokenizerIdentity;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

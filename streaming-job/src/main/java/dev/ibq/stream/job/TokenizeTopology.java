@@ -5,7 +5,7 @@ import dev.ibq.schemas.DeadLetterRecord;
 import dev.ibq.schemas.TokenRecord;
 import dev.ibq.stream.kafka.KafkaInput;
 import dev.ibq.stream.tokenize.BatchTokenizerFactory;
-import dev.ibq.stream.tokenize.TokenizerIdentity;
+import dev.ibq.model.TokenizerIdentity;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;

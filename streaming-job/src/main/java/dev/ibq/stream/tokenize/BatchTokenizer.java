@@ -1,5 +1,7 @@
 package dev.ibq.stream.tokenize;
 
+import dev.ibq.model.TokenizerIdentity;
+
 /**
  * Turns a batch of preprocessed images into token grids. One instance per parallel task, used from a
  * single thread.

@@ -2,6 +2,7 @@ package dev.ibq.stream.tokenize;
 
 import java.io.Serializable;
 import org.apache.flink.api.common.functions.RuntimeContext;
+import dev.ibq.model.TokenizerIdentity;
 
 /**
  * Opens a {@link BatchTokenizer}. Serializable so that the job graph carries the factory (a model

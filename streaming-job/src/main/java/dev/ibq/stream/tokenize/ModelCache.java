@@ -1,6 +1,6 @@
 package dev.ibq.stream.tokenize;
 
-import dev.ibq.stream.onnx.OnnxModelException;
+import dev.ibq.model.OnnxModelException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,8 +1,8 @@
 package dev.ibq.stream.tokenize;
 
-import dev.ibq.stream.onnx.ExecutionProvider;
-import dev.ibq.stream.onnx.TokenizerInfo;
-import dev.ibq.stream.onnx.TokenizerMetadata;
+import dev.ibq.model.ExecutionProvider;
+import dev.ibq.model.TokenizerInfo;
+import dev.ibq.model.TokenizerMetadata;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
@@ -15,6 +15,8 @@ import java.util.Map;
 import org.apache.flink.core.fs.FileStatus;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
+import dev.ibq.model.OnnxMetadataReader;
+import dev.ibq.model.TokenizerIdentity;
 
 /**
  * An exported {@code encoder.onnx} as the client saw it when the job was built: where it is (a URI of any

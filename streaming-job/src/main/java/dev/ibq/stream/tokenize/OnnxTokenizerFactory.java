@@ -1,14 +1,15 @@
 package dev.ibq.stream.tokenize;
 
-import dev.ibq.stream.onnx.ExecutionProvider;
-import dev.ibq.stream.onnx.OnnxTokenizer;
-import dev.ibq.stream.onnx.TokenizerInfo;
+import dev.ibq.model.ExecutionProvider;
+import dev.ibq.runtime.OnnxTokenizer;
+import dev.ibq.model.TokenizerInfo;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import org.apache.flink.api.common.functions.RuntimeContext;
 import java.util.Locale;
+import dev.ibq.model.TokenizerIdentity;
 
 /**
  * Opens the exported ONNX encoder with ONNX Runtime ({@link OnnxTokenizer}) as a {@link BatchTokenizer}.

@@ -9,7 +9,7 @@ import dev.ibq.schemas.ErrorCode;
 import dev.ibq.schemas.TokenRecord;
 import dev.ibq.stream.testing.ThresholdTokenizer;
 import dev.ibq.stream.tokenize.BatchTokenizerFactory;
-import dev.ibq.stream.tokenize.TokenizerIdentity;
+import dev.ibq.model.TokenizerIdentity;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;

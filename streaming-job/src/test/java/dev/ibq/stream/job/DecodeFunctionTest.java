@@ -8,7 +8,7 @@ import dev.ibq.image.Preprocessor;
 import dev.ibq.schemas.ErrorCode;
 import dev.ibq.schemas.ImageRecord;
 import dev.ibq.schemas.codec.AvroCodec;
-import dev.ibq.stream.embedded.ImageRecords;
+import dev.ibq.image.source.ImageRecords;
 import dev.ibq.stream.kafka.KafkaInput;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;

@@ -7,7 +7,7 @@ import dev.ibq.schemas.DeadLetterRecord;
 import dev.ibq.schemas.ErrorCode;
 import dev.ibq.schemas.ImageRecord;
 import dev.ibq.schemas.codec.AvroCodec;
-import dev.ibq.stream.embedded.ImageRecords;
+import dev.ibq.image.source.ImageRecords;
 import dev.ibq.stream.kafka.KafkaInput;
 import dev.ibq.stream.metrics.JobMetrics;
 import java.awt.image.BufferedImage;

@@ -2,7 +2,7 @@ package dev.ibq.stream.testing;
 
 import dev.ibq.stream.tokenize.BatchTokenizer;
 import dev.ibq.stream.tokenize.BatchTokenizerFactory;
-import dev.ibq.stream.tokenize.TokenizerIdentity;
+import dev.ibq.model.TokenizerIdentity;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 

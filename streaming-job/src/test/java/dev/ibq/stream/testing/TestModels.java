@@ -9,7 +9,7 @@ public final class TestModels {
 
   /** The test tokenizer's {@code encoder.onnx}. */
   public static Path encoder() {
-    Path p = dev.ibq.stream.cluster.ProjectPaths.root().resolve("deploy/models/fmnist-small/encoder.onnx").toAbsolutePath();
+    Path p = dev.ibq.model.ProjectRoot.model("fmnist-small").resolve("encoder.onnx").toAbsolutePath();
     if (!Files.isRegularFile(p)) {
       throw new IllegalStateException("The test tokenizer is missing at " + p + ".");
     }

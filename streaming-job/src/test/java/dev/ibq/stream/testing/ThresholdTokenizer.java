@@ -3,7 +3,7 @@ package dev.ibq.stream.testing;
 import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.stream.tokenize.BatchTokenizer;
 import dev.ibq.stream.tokenize.BatchTokenizerFactory;
-import dev.ibq.stream.tokenize.TokenizerIdentity;
+import dev.ibq.model.TokenizerIdentity;
 
 /**
  * A deterministic stand-in tokenizer for operator tests: images of 1x2x2 values, a 1x2 token grid,

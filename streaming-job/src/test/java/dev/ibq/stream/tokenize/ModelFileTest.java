@@ -3,8 +3,8 @@ package dev.ibq.stream.tokenize;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.ibq.stream.onnx.OnnxModelException;
-import dev.ibq.stream.onnx.OnnxTokenizer;
+import dev.ibq.model.OnnxModelException;
+import dev.ibq.runtime.OnnxTokenizer;
 import dev.ibq.stream.testing.TestModels;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.ibq.model.OnnxMetadataReader;
+import dev.ibq.model.TokenizerIdentity;
 
 /**
  * Models read on the client without ONNX Runtime (a protobuf reader of the metadata) and fetched by the

@@ -1,7 +1,7 @@
 package dev.ibq.training.export;
 
 import com.google.gson.GsonBuilder;
-import dev.ibq.stream.onnx.TokenizerMetadata;
+import dev.ibq.model.TokenizerMetadata;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,7 +6,7 @@ import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.ibq.stream.onnx.OnnxModelException;
+import dev.ibq.model.OnnxModelException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -33,6 +33,30 @@ public record ModelFileSummary(
     int nodes,
     Map<String, Integer> operators,
     long parameters) {
+
+  /**
+   * The summaries of an {@code .onnx} file, or of both files of an export directory ({@code encoder.onnx},
+   * {@code decoder.onnx}, whichever are there).
+   *
+   * @throws IllegalArgumentException when a directory holds neither file
+   */
+  public static java.util.List<ModelFileSummary> readAll(Path fileOrDirectory) {
+    if (!java.nio.file.Files.isDirectory(fileOrDirectory)) {
+      return java.util.List.of(read(fileOrDirectory));
+    }
+    java.util.List<ModelFileSummary> out = new java.util.ArrayList<>();
+    for (String name : new String[] {"encoder.onnx", "decoder.onnx"}) {
+      Path f = fileOrDirectory.resolve(name);
+      if (java.nio.file.Files.isRegularFile(f)) {
+        out.add(read(f));
+      }
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException("The directory " + fileOrDirectory
+          + " holds neither encoder.onnx nor decoder.onnx; pass an .onnx file or an export directory.");
+    }
+    return out;
+  }
 
   /** Parses {@code file}; a missing or non-ONNX file is an {@link OnnxModelException} with a full sentence. */
   public static ModelFileSummary read(Path file) {

@@ -2,7 +2,7 @@ package dev.ibq.training.export;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
 import dev.ibq.image.PreprocessingSpec;
-import dev.ibq.stream.onnx.TokenizerMetadata;
+import dev.ibq.model.TokenizerMetadata;
 import dev.ibq.training.tokenizer.IbqTokenizerModel;
 import dev.ibq.training.tokenizer.TokenizerArchitecture;
 import java.io.IOException;

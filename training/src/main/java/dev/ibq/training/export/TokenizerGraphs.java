@@ -6,7 +6,7 @@ import static dev.ibq.training.export.OnnxGraph.ints;
 import static dev.ibq.training.export.OnnxGraph.stringAttr;
 
 import ai.onnx.proto.OnnxMl.TensorProto;
-import dev.ibq.stream.onnx.TokenizerMetadata;
+import dev.ibq.model.TokenizerMetadata;
 import dev.ibq.training.tokenizer.QuantizerType;
 import dev.ibq.training.tokenizer.TokenizerArchitecture;
 

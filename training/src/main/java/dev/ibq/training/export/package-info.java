@@ -7,7 +7,7 @@
  *       maximum-inner-product argmax inside the graph, chunked over the codebook by
  *       {@link dev.ibq.training.export.QuantizerGraph}) and {@code decoder.onnx} (tokens -> images), opset 21,
  *       protobufs built directly ({@link dev.ibq.training.export.OnnxGraph}). Both carry the metadata keys of
- *       {@code dev.ibq.stream.onnx.TokenizerMetadata}; the tokenizer id is
+ *       {@code dev.ibq.model.TokenizerMetadata}; the tokenizer id is
  *       {@link dev.ibq.training.export.TokenizerId}'s SHA-256 over the exported weights.
  *   <li>{@link dev.ibq.training.export.ParityCheck}: ONNX Runtime against DJL on the same images (tokens,
  *       near-tie margins, decoder max abs difference).

@@ -8,7 +8,7 @@ import dev.ibq.image.DecodeLimits;
 import dev.ibq.image.ImageRejectedException;
 import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.image.Preprocessor;
-import dev.ibq.stream.onnx.OnnxTokenizer;
+import dev.ibq.runtime.OnnxTokenizer;
 import dev.ibq.training.export.PeakMemory;
 import dev.ibq.training.tokenizer.IbqTokenizerModel;
 import dev.ibq.training.tokenizer.TokenizerArchitecture;

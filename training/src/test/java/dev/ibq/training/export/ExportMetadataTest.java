@@ -5,13 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.onnx.proto.OnnxMl.TensorProto;
 import dev.ibq.image.PreprocessingSpec;
-import dev.ibq.stream.onnx.ExecutionProvider;
-import dev.ibq.stream.onnx.OnnxDecoder;
-import dev.ibq.stream.onnx.OnnxModelException;
-import dev.ibq.stream.onnx.OnnxTokenizer;
-import dev.ibq.stream.onnx.TokenizerInfo;
-import dev.ibq.stream.onnx.TokenizerMetadata;
-import dev.ibq.training.cli.InspectCommand;
+import dev.ibq.model.ExecutionProvider;
+import dev.ibq.runtime.OnnxDecoder;
+import dev.ibq.model.OnnxModelException;
+import dev.ibq.runtime.OnnxTokenizer;
+import dev.ibq.model.TokenizerInfo;
+import dev.ibq.model.TokenizerMetadata;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -41,9 +40,9 @@ class ExportMetadataTest {
       assertThat(info.configJson()).isEqualTo("{\"test\":true}");
       assertThat(dec.info().role()).isEqualTo(TokenizerMetadata.ROLE_DECODER);
     }
-    InspectCommand.Result inspected = InspectCommand.run(dir);
-    assertThat(inspected.models()).hasSize(2);
-    ModelFileSummary enc = inspected.models().get(0);
+    java.util.List<ModelFileSummary> inspected = ModelFileSummary.readAll(dir);
+    assertThat(inspected).hasSize(2);
+    ModelFileSummary enc = inspected.get(0);
     assertThat(enc.opsets()).containsEntry("ai.onnx", 21L);
     assertThat(enc.metadata()).containsAllEntriesOf(e.encoderMetadata());
     assertThat(enc.inputs()).containsExactly("images: float[batch, 1, 32, 32]");
@@ -101,7 +100,7 @@ class ExportMetadataTest {
     assertThatThrownBy(() -> OnnxTokenizer.open(junk, CPU))
         .isInstanceOf(OnnxModelException.class)
         .hasMessageContaining("is not a loadable ONNX model");
-    assertThatThrownBy(() -> InspectCommand.run(Files.writeString(dir.resolve("t.onnx"), "text")))
+    assertThatThrownBy(() -> ModelFileSummary.readAll(Files.writeString(dir.resolve("t.onnx"), "text")))
         .isInstanceOf(OnnxModelException.class)
         .hasMessageContaining("is not an ONNX model");
   }

@@ -2,8 +2,8 @@ package dev.ibq.training.autoregressive.data;
 
 import dev.ibq.image.source.FashionMnist;
 import dev.ibq.schemas.TokenRecord;
-import dev.ibq.stream.onnx.ExecutionProvider;
-import dev.ibq.stream.onnx.OnnxTokenizer;
+import dev.ibq.model.ExecutionProvider;
+import dev.ibq.runtime.OnnxTokenizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -23,7 +23,7 @@ public final class CommittedTokenizer {
 
   public static Path file(String name, Path dir) {
     Path target = dir.resolve(name);
-    Path source = dev.ibq.stream.cluster.ProjectPaths.root().resolve("deploy/models/fmnist-small").resolve(name);
+    Path source = dev.ibq.model.ProjectRoot.model("fmnist-small").resolve(name);
     try (InputStream in = Files.newInputStream(source)) {
       Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
       return target;
