@@ -243,7 +243,19 @@ public final class Checkpoint {
    */
   public void load(String set, Map<String, NDArray> target) {
     String file = weightFile(set);
-    copyInto(read(file).tensors(), target, file);
+    copyInto(read(file).tensors(), target, directory.resolve(file).toString());
+  }
+
+  /**
+   * Copies the tensors of a plain safetensors file (a reference state dict, e.g. one written by PyTorch) into
+   * {@code target} in place, strictly as {@link #load} does.
+   */
+  public static void loadStateDict(Path file, Map<String, NDArray> target) {
+    try {
+      copyInto(Safetensors.read(file).tensors(), target, file.toString());
+    } catch (IOException e) {
+      throw new IllegalArgumentException("Cannot read " + file + ": " + e.getMessage(), e);
+    }
   }
 
   /** Restores an optimizer's moments (same keys as its parameters) and its update count. */
@@ -261,8 +273,8 @@ public final class Checkpoint {
         first.put(key, t); // reported as unexpected by copyInto
       }
     });
-    copyInto(first, optimizer.firstMoments(), file + " (" + FIRST_MOMENT + "*)");
-    copyInto(second, optimizer.secondMoments(), file + " (" + SECOND_MOMENT + "*)");
+    copyInto(first, optimizer.firstMoments(), directory.resolve(file) + " (" + FIRST_MOMENT + "*)");
+    copyInto(second, optimizer.secondMoments(), directory.resolve(file) + " (" + SECOND_MOMENT + "*)");
     String step = contents.metadata().get("step");
     if (step == null || !step.matches("[0-9]+")) {
       throw new IllegalArgumentException(directory.resolve(file) + " has no update count (metadata 'step'); the checkpoint is damaged.");
@@ -286,7 +298,7 @@ public final class Checkpoint {
     }
   }
 
-  private void copyInto(Map<String, TensorData> saved, Map<String, NDArray> target, String file) {
+  private static void copyInto(Map<String, TensorData> saved, Map<String, NDArray> target, String file) {
     List<String> problems = new ArrayList<>();
     TreeSet<String> missing = new TreeSet<>(target.keySet());
     missing.removeAll(saved.keySet());
@@ -311,8 +323,8 @@ public final class Checkpoint {
     }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(
-          directory.resolve(file) + " does not match the model built from the checkpoint's config:\n  "
-              + String.join("\n  ", problems) + "\nThe checkpoint is inconsistent (files from different runs?).");
+          file + " does not match the model built from the config:\n  " + String.join("\n  ", problems)
+              + "\nThe weights and the config come from different models (or runs).");
     }
     for (Map.Entry<String, NDArray> e : target.entrySet()) {
       e.getValue().set(nativeCopy(saved.get(e.getKey())));
