@@ -215,7 +215,7 @@ public final class TokenizerTrainer {
       this.batches = new ImageBatches(train, preprocessor, config.batchSize(), config.seed());
       this.recent = new RecentCodeUsage(config.architecture().codebookSize(), config.utilizationWindow());
       if (resumeDir != null) {
-        TokenizerCheckpoint.restore(resumeDir, contents(resumeState), root);
+        TokenizerCheckpoint.restore(resumeDir, contents(resumeState));
         ema.restoreUpdates(resumeState.emaUpdates());
         lecam.restore(resumeState.lecamRealEma(), resumeState.lecamFakeEma());
         batches.seek(new ImageBatches.Position(resumeState.dataEpoch(), resumeState.dataOffset()));
