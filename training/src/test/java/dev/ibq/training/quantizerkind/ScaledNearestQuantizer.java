@@ -27,14 +27,19 @@ import java.util.Map;
  */
 public final class ScaledNearestQuantizer extends Quantizer {
 
-  public static final QuantizerKind KIND = new Kind();
+  public static final QuantizerKind KIND = new Kind("NN-SCALED", "codebook_pull");
 
+  /** The same quantizer, but its first loss term is called {@code l1}, a column the trainer writes itself. */
+  public static final QuantizerKind CLASHING_KIND = new Kind("NN-CLASH", "l1");
+
+  private final Kind kind;
   private final int codebookSize;
   private final int codeDim;
   private final NDArray embedding;
 
-  public ScaledNearestQuantizer(NDManager manager, int codebookSize, int codeDim) {
+  private ScaledNearestQuantizer(Kind kind, NDManager manager, int codebookSize, int codeDim) {
     super(manager);
+    this.kind = kind;
     this.codebookSize = codebookSize;
     this.codeDim = codeDim;
     // A child "embedding" with a parameter "weight": the reference key quantize.embedding.weight.
@@ -51,7 +56,7 @@ public final class ScaledNearestQuantizer extends Quantizer {
 
   @Override
   public QuantizerKind kind() {
-    return KIND;
+    return kind;
   }
 
   @Override
@@ -68,7 +73,7 @@ public final class ScaledNearestQuantizer extends Quantizer {
         CodebookOps.unflattenVectors(zHard, z),
         logits,
         List.of(
-            new LossTerm("codebook_pull", CodebookOps.mse(zHard, flat.stopGradient()), "quantization"),
+            new LossTerm(kind.pullName, CodebookOps.mse(zHard, flat.stopGradient()), "quantization"),
             new LossTerm("encoder_commit", CodebookOps.mse(zHard.stopGradient(), flat), "quantization")),
         CodebookOps.counts(index, codebookSize));
   }
@@ -121,9 +126,17 @@ public final class ScaledNearestQuantizer extends Quantizer {
   }
 
   private static final class Kind implements QuantizerKind {
+    final String name;
+    final String pullName;
+
+    Kind(String name, String pullName) {
+      this.name = name;
+      this.pullName = pullName;
+    }
+
     @Override
     public String name() {
-      return "NN-SCALED";
+      return name;
     }
 
     @Override
@@ -133,7 +146,7 @@ public final class ScaledNearestQuantizer extends Quantizer {
 
     @Override
     public Quantizer create(NDManager manager, int codebookSize, int codeDim) {
-      return new ScaledNearestQuantizer(manager, codebookSize, codeDim);
+      return new ScaledNearestQuantizer(this, manager, codebookSize, codeDim);
     }
 
     /** MatMul, times 2, minus ||c_k||^2: its own nodes, named so the test can find them. */

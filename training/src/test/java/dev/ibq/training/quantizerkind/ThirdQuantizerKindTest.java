@@ -1,6 +1,7 @@
 package dev.ibq.training.quantizerkind;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
@@ -81,6 +82,25 @@ class ThirdQuantizerKindTest {
       assertThat(row.get("encoder_commit")).isCloseTo(row.get("codebook_pull"), within(1e-6));
       assertThat(row.get("mean_sq_distance")).isCloseTo(16 * row.get("codebook_pull"), within(1e-4 * row.get("mean_sq_distance")));
     }
+  }
+
+  @Test
+  void aTermNamedLikeOneOfTheTrainersOwnColumnsIsAnErrorNotAnOverwrite() {
+    QuantizerKinds.register(ScaledNearestQuantizer.CLASHING_KIND);
+    TokenizerTrainingConfig clash = config.withOverrides(Map.of(), "", List.of("architecture.quantizer=nn-clash", "steps=1"));
+    assertThatThrownBy(() -> TokenizerTrainer.run(
+            clash, dir.resolve("clash"), TrainingOptions.defaults().withDevice("cpu").withProgressBar(false).withEvaluate(false)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("The quantizer NN-CLASH reports a loss term or diagnostic named 'l1'");
+  }
+
+  @Test
+  void lossTermsNameTheirWeightsByConfigKey() {
+    LossWeights paper = LossWeights.paper();
+    assertThat(paper.weight("quantization")).isEqualTo(paper.quantization());
+    assertThat(paper.weight("entropy")).isEqualTo(0.05);
+    assertThatThrownBy(() -> paper.weight("commitment")).hasMessageContaining("losses.commitment, which does not exist");
+    assertThatThrownBy(() -> paper.weight("lecam")).hasMessageContaining("the generator's loss weights are");
   }
 
   @Test
