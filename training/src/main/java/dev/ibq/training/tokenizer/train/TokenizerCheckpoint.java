@@ -165,8 +165,16 @@ public final class TokenizerCheckpoint {
     return written;
   }
 
+  /**
+   * The reference class the weights load into, or a note saying there is none: a quantizer kind without a
+   * reference counterpart (e.g. one registered only by a test) still checkpoints and resumes; its weights just
+   * cannot go to the reference code.
+   */
   private static String referenceClass(TokenizerTrainingConfig config) {
-    return ReferenceWeights.referenceClass(config.architecture().quantizer());
+    var kind = config.architecture().quantizerKind();
+    return kind.referenceModelClasses().isEmpty()
+        ? "none (quantizer " + kind.name() + " has no reference model class)"
+        : ReferenceWeights.referenceClass(kind.name());
   }
 
   private static Map<String, String> modelMetadata(TokenizerTrainingConfig config) {
