@@ -36,7 +36,7 @@ import java.util.Map;
  *
  * <p>Keys: {@code embedding.weight} (K, D), initialised N(0, 1).
  */
-public final class IndexPropagationQuantizer extends Quantizer {
+public final class IndexPropagationQuantizer extends CodebookQuantizer {
 
   /** Beta on the codebook term of the double quantization loss. */
   public static final double BETA = 0.25;
@@ -44,17 +44,8 @@ public final class IndexPropagationQuantizer extends Quantizer {
   /** The kind {@code IBQ}: maximum inner product over the codebook, the paper's method. */
   public static final QuantizerKind KIND = new Kind();
 
-  private final int codebookSize;
-  private final int codeDim;
-  private final NDArray embedding;
-
   public IndexPropagationQuantizer(NDManager manager, int codebookSize, int codeDim) {
-    super(manager);
-    this.codebookSize = codebookSize;
-    this.codeDim = codeDim;
-    ModuleGroup embeddingGroup = registerChild("embedding", new ModuleGroup(manager));
-    this.embedding = embeddingGroup.addParameter(
-        "weight", manager.randomNormal(0f, 1f, new Shape(codebookSize, codeDim), DataType.FLOAT32));
+    super(manager, manager.randomNormal(0f, 1f, new Shape(codebookSize, codeDim), DataType.FLOAT32));
   }
 
   @Override
@@ -123,26 +114,6 @@ public final class IndexPropagationQuantizer extends Quantizer {
     NDArray flat = CodebookOps.flatten(z, codeDim); // (N, D)
     NDArray logits = flat.matMul(onManagerOf(flat, embedding.transpose())); // (N, K)
     return CodebookOps.unflattenIndices(logits.argMax(1), z);
-  }
-
-  @Override
-  public NDArray codes(NDArray indices) {
-    return CodebookOps.codesFor(embedding, indices);
-  }
-
-  @Override
-  public NDArray embedding() {
-    return embedding;
-  }
-
-  @Override
-  public int codebookSize() {
-    return codebookSize;
-  }
-
-  @Override
-  public int codeDim() {
-    return codeDim;
   }
 
   /** IBQ as a {@link QuantizerKind}. */

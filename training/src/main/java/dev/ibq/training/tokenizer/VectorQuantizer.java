@@ -26,7 +26,7 @@ import java.util.Map;
  *
  * <p>Keys: {@code embedding.weight} (K, D).
  */
-public final class VectorQuantizer extends Quantizer {
+public final class VectorQuantizer extends CodebookQuantizer {
 
   /** Beta on the codebook term (legacy loss: the commitment term has weight 1). */
   public static final double BETA = 0.25;
@@ -34,17 +34,8 @@ public final class VectorQuantizer extends Quantizer {
   /** The kind {@code VQ}: nearest neighbour by L2 distance, the baseline. */
   public static final QuantizerKind KIND = new Kind();
 
-  private final int codebookSize;
-  private final int codeDim;
-  private final NDArray embedding;
-
   public VectorQuantizer(NDManager manager, int codebookSize, int codeDim) {
-    super(manager);
-    this.codebookSize = codebookSize;
-    this.codeDim = codeDim;
-    ModuleGroup embeddingGroup = registerChild("embedding", new ModuleGroup(manager));
-    this.embedding = embeddingGroup.addParameter(
-        "weight", manager.randomUniform(-1f / codebookSize, 1f / codebookSize, new Shape(codebookSize, codeDim), DataType.FLOAT32));
+    super(manager, manager.randomUniform(-1f / codebookSize, 1f / codebookSize, new Shape(codebookSize, codeDim), DataType.FLOAT32));
   }
 
   /** -||z - c_k||^2 for every position and code, detached: (N, D) -> (N, K). */
@@ -98,26 +89,6 @@ public final class VectorQuantizer extends Quantizer {
   public NDArray indices(NDArray z) {
     NDArray flat = CodebookOps.flatten(z, codeDim);
     return CodebookOps.unflattenIndices(negativeSquaredDistances(flat).argMax(1), z);
-  }
-
-  @Override
-  public NDArray codes(NDArray indices) {
-    return CodebookOps.codesFor(embedding, indices);
-  }
-
-  @Override
-  public NDArray embedding() {
-    return embedding;
-  }
-
-  @Override
-  public int codebookSize() {
-    return codebookSize;
-  }
-
-  @Override
-  public int codeDim() {
-    return codeDim;
   }
 
   /** VQ as a {@link QuantizerKind}. */

@@ -46,6 +46,7 @@
  * <p>Files that change to add a quantizer (say {@code FooQuantizer}, config name {@code FOO}):
  * <ol>
  *   <li>{@code training/src/main/java/dev/ibq/training/tokenizer/FooQuantizer.java}: the new class, a
+ *       {@code CodebookQuantizer} when its codebook is one (K, D) {@code embedding.weight}, else a
  *       {@code Quantizer} with its {@code KIND} (loss terms, diagnostics, export scores, parity score);
  *   <li>{@code training/src/main/java/dev/ibq/training/tokenizer/QuantizerKinds.java}: one line,
  *       {@code register(FooQuantizer.KIND);};
