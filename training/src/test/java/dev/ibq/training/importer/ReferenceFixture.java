@@ -38,7 +38,7 @@ final class ReferenceFixture {
         return Path.of(url.toURI());
       }
       Path committed = dev.ibq.model.ProjectRoot.find().resolve("training/src/test/resources/reference").resolve(name);
-      if (url != null && java.nio.file.Files.isRegularFile(committed)) {
+      if (url != null && java.nio.file.Files.exists(committed)) {
         return committed;
       }
       throw new IllegalStateException("The reference fixture lacks " + name + "; regenerate it with make_reference_fixture.py.");
