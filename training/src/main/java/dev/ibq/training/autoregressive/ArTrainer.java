@@ -6,17 +6,17 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import com.google.gson.Gson;
 import dev.ibq.training.autoregressive.data.TokenDataset;
 import dev.ibq.training.optim.AdamW;
+import dev.ibq.training.report.MetricsLog;
+import dev.ibq.training.report.ProgressBar;
+import dev.ibq.training.report.TrainingCurves;
 import dev.ibq.training.run.Checkpoint;
-import java.io.BufferedWriter;
+import java.time.Duration;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -42,7 +42,6 @@ import org.slf4j.LoggerFactory;
 public final class ArTrainer {
 
   private static final Logger LOG = LoggerFactory.getLogger(ArTrainer.class);
-  private static final Gson GSON = new Gson();
   private static final double LN2 = Math.log(2);
 
 
@@ -144,37 +143,27 @@ public final class ArTrainer {
       }
       try (model;
           optimizer;
-          BufferedWriter metrics =
-              Files.newBufferedWriter(
-                  metricsFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                  resume ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+          MetricsLog metrics = startStep == 0 ? MetricsLog.create(metricsFile) : MetricsLog.resume(metricsFile, startStep)) {
         LOG.info(
             "Training AR model: {} parameters, {} training and {} validation sequences of {} tokens, K {}",
             model.parameters().count(), trainSet.size(), validationSet == null ? 0 : validationSet.size(),
             config.sequenceLength(), config.vocabSize());
         return loop(
-            model, optimizer, train, trainSet, validationSet, startStep, outDir, metrics, metricsFile,
-            curveFile, classNames);
+            model, optimizer, train, trainSet, validationSet, startStep, outDir, metrics, curveFile, classNames);
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("AR training failed writing to " + outDir + ": " + e.getMessage(), e);
     }
   }
 
   private static Result loop(
       Transformer model, AdamW optimizer, ArTrainConfig train, TokenDataset trainSet, TokenDataset validationSet,
-      long startStep, Path outDir, BufferedWriter metrics, Path metricsFile, Path curveFile,
-      List<String> classNames)
-      throws IOException {
+      long startStep, Path outDir, MetricsLog metrics, Path curveFile, List<String> classNames) {
     ArConfig config = model.config();
     Map<String, NDArray> params = model.parameters().tensors();
     NDManager manager = model.parameters().manager();
     int n = config.sequenceLength();
     int batch = train.batchSize();
     BatchOrder order = new BatchOrder(trainSet.size(), train.seed());
-    List<double[]> trainCurve = new ArrayList<>();
-    List<double[]> validationCurve = new ArrayList<>();
-    ProgressBar progress = new ProgressBar(System.err, "train-ar", train.steps());
+    ProgressBar progress = ProgressBar.onStderr(train.steps(), (int) Math.max(1, train.steps() / 50), "seq/s");
     double validationBits = Double.NaN;
     double tailSum = 0;
     int tailCount = 0;
@@ -244,28 +233,29 @@ public final class ArTrainer {
         tailSum += bits;
         tailCount++;
       }
-      trainCurve.add(new double[] {done, bits});
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("step", done);
-      row.put("lr", lr);
+      Map<String, Double> row = new LinkedHashMap<>();
+      row.put("step", (double) done);
+      row.put("lr", (double) lr);
       row.put("train_bits_per_token", bits);
-      row.put("grad_norm", Double.isFinite(gradNorm) ? gradNorm : null); // JSON has no NaN
-      row.put("skipped_updates", skipped);
-      metrics.write(GSON.toJson(row));
-      metrics.newLine();
-      progress.update(done, String.format(Locale.ROOT, "loss %.3f bits/token lr %.2e", bits, lr));
+      if (Double.isFinite(gradNorm)) {
+        row.put("grad_norm", gradNorm); // absent on a skipped update
+      }
+      row.put("skipped_updates", (double) skipped);
+      metrics.append(row);
+      double elapsed = (System.nanoTime() - startNanos) / 1e9;
+      long ran = done - startStep;
+      progress.update(
+          done, String.format(Locale.ROOT, "loss %.3f bits/token lr %.2e", bits, lr), ran * (double) batch / elapsed,
+          Duration.ofMillis((long) (elapsed / ran * (train.steps() - done) * 1000)));
       boolean last = done == train.steps();
       if (validationSet != null && (last || (train.evalEvery() > 0 && done % train.evalEvery() == 0))) {
         validationBits = validationBitsPerToken(model, validationSet, 64);
-        validationCurve.add(new double[] {done, validationBits});
-        Map<String, Object> v = new LinkedHashMap<>();
-        v.put("step", done);
+        Map<String, Double> v = new LinkedHashMap<>();
+        v.put("step", (double) done);
         v.put("validation_bits_per_token", validationBits);
-        metrics.write(GSON.toJson(v));
-        metrics.newLine();
+        metrics.append(v);
         LOG.info("step {}: validation NLL {} bits/token", done, String.format(Locale.ROOT, "%.4f", validationBits));
       }
-      metrics.flush();
       if (last || (train.checkpointEvery() > 0 && done % train.checkpointEvery() == 0)) {
         checkpoint = ArCheckpoint.save(
             Checkpoint.stepDirectory(outDir, done),
@@ -278,12 +268,17 @@ public final class ArTrainer {
     }
     double seconds = (System.nanoTime() - startNanos) / 1e9;
     long stepsRun = train.steps() - startStep;
-    if (!trainCurve.isEmpty()) {
-      LossCurve.write(curveFile, trainCurve, validationCurve, "AR model on " + trainSet.tokenizerName() + " tokens");
+    progress.finish();
+    if (!metrics.rows().isEmpty()) {
+      TrainingCurves.write(
+          curveFile, metrics.rows(), "AR model on " + trainSet.tokenizerName() + " tokens", 540,
+          List.of(new TrainingCurves.Panel(
+              "cross-entropy (bits per token)", List.of("train_bits_per_token", "validation_bits_per_token"), false, null, 1,
+              false)));
     }
     return new Result(
         config, checkpoint, train.steps(), tailCount == 0 ? Double.NaN : tailSum / tailCount, validationBits,
-        stepsRun * (double) batch * n / Math.max(seconds, 1e-9), seconds, metricsFile, curveFile);
+        stepsRun * (double) batch * n / Math.max(seconds, 1e-9), seconds, metrics.file(), curveFile);
   }
 
   private static List<String> nonFiniteGradients(Map<String, NDArray> params) {
