@@ -145,7 +145,7 @@ public final class ArCheckpoint {
     Checkpoint.Writer writer = Checkpoint.writer(dir, Checkpoint.Stage.AUTOREGRESSIVE, header.step(), REFERENCE_CLASS)
         .text(Checkpoint.CONFIG_FILE, toYaml(header))
         .state(new ArTrainingState(header.step(), header.step() * batch, seed))
-        .weights(Checkpoint.MODEL, model.parameters().tensors(), modelMetadata(header.config()));
+        .weights(Checkpoint.MODEL, model.parameters(), modelMetadata(header.config()));
     if (optimizer != null) {
       writer.optimizer(Checkpoint.MODEL, optimizer);
     }
@@ -185,7 +185,7 @@ public final class ArCheckpoint {
     Header header = header(checkpoint);
     Transformer model = new Transformer(manager, header.config(), 0);
     try {
-      checkpoint.load(Checkpoint.MODEL, model.parameters().tensors());
+      checkpoint.load(Checkpoint.MODEL, model.parameters());
     } catch (RuntimeException e) {
       model.close();
       throw e;
@@ -286,14 +286,14 @@ public final class ArCheckpoint {
       Map<String, NDArray> first = readTensors(in, scratch);
       Map<String, NDArray> second = readTensors(in, scratch);
       try (Transformer model = new Transformer(scratch, header.config(), 0)) {
-        if (!weights.keySet().equals(model.parameters().tensors().keySet())) {
+        if (!weights.keySet().equals(model.parameters().keySet())) {
           throw new IllegalArgumentException(
-              legacy + " holds tensors " + weights.keySet() + " but its config builds " + model.parameters().tensors().keySet() + ".");
+              legacy + " holds tensors " + weights.keySet() + " but its config builds " + model.parameters().keySet() + ".");
         }
-        weights.forEach((name, values) -> model.parameters().tensors().get(name).set(values.toByteBuffer()));
+        weights.forEach((name, values) -> model.parameters().get(name).set(values.toByteBuffer()));
         AdamW optimizer = null;
         if (!first.isEmpty()) {
-          optimizer = AdamW.adam(model.parameters().tensors(), scratch, 0.9, 0.95, 1e-8, Map.of());
+          optimizer = AdamW.adam(model.parameters(), scratch, 0.9, 0.95, 1e-8, Map.of());
           optimizer.restore(first, second, header.step());
         }
         return save(out, header, model, optimizer);

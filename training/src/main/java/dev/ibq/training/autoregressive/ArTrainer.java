@@ -134,10 +134,10 @@ public final class ArTrainer {
       } else {
         model = new Transformer(manager, config, train.seed());
       }
-      Map<String, NDArray> tensors = model.parameters().tensors();
+      Map<String, NDArray> tensors = model.parameters();
       AdamW optimizer = new AdamW(
           tensors, manager, train.beta1(), train.beta2(), 1e-8, train.weightDecay(), Map.of(),
-          key -> ArParameters.decays(tensors.get(key)));
+          key -> Transformer.decays(tensors.get(key)));
       if (resumed != null) {
         resumed.restoreOptimizer(optimizer);
       }
@@ -146,7 +146,7 @@ public final class ArTrainer {
           MetricsLog metrics = startStep == 0 ? MetricsLog.create(metricsFile) : MetricsLog.resume(metricsFile, startStep)) {
         LOG.info(
             "Training AR model: {} parameters, {} training and {} validation sequences of {} tokens, K {}",
-            model.parameters().count(), trainSet.size(), validationSet == null ? 0 : validationSet.size(),
+            model.parameterCount(), trainSet.size(), validationSet == null ? 0 : validationSet.size(),
             config.sequenceLength(), config.vocabSize());
         return loop(
             model, optimizer, train, trainSet, validationSet, startStep, outDir, metrics, curveFile, classNames);
@@ -158,8 +158,8 @@ public final class ArTrainer {
       Transformer model, AdamW optimizer, ArTrainConfig train, TokenDataset trainSet, TokenDataset validationSet,
       long startStep, Path outDir, MetricsLog metrics, Path curveFile, List<String> classNames) {
     ArConfig config = model.config();
-    Map<String, NDArray> params = model.parameters().tensors();
-    NDManager manager = model.parameters().manager();
+    Map<String, NDArray> params = model.parameters();
+    NDManager manager = model.manager();
     int n = config.sequenceLength();
     int batch = train.batchSize();
     BatchOrder order = new BatchOrder(trainSet.size(), train.seed());
@@ -298,7 +298,7 @@ public final class ArTrainer {
   public static double validationBitsPerToken(Transformer model, TokenDataset data, int batchSize) {
     ArConfig config = model.config();
     int n = config.sequenceLength();
-    NDManager manager = model.parameters().manager();
+    NDManager manager = model.manager();
     double totalNats = 0;
     long tokens = 0;
     for (int from = 0; from < data.size(); from += batchSize) {

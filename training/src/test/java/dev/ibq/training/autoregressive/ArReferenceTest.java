@@ -49,7 +49,7 @@ class ArReferenceTest {
     ArConfig config = configOf(fixture("ar-tiny.safetensors"));
     float[] reference = expected.tensors().get("logits").toFloatArray();
     try (NDManager manager = NDManager.newBaseManager(); Transformer model = new Transformer(manager, config, 0)) {
-      Checkpoint.loadStateDict(fixture("ar-tiny.safetensors"), model.parameters().tensors());
+      Checkpoint.loadStateDict(fixture("ar-tiny.safetensors"), model.parameters());
       float[] logits = logits(model, manager, expected.tensors().get("tokens"), expected.tensors().get("labels"));
       assertThat(logits).hasSameSizeAs(reference);
       double diff = maxAbsDiff(logits, reference);
@@ -67,7 +67,7 @@ class ArReferenceTest {
         config.gridHeight(), config.gridWidth(), config.numClasses() - 1, 0f, 0f, config.ropeBase(), config.normEps(),
         config.initStd());
     try (NDManager manager = NDManager.newBaseManager(); Transformer model = new Transformer(manager, fewerClasses, 0)) {
-      assertThatThrownBy(() -> Checkpoint.loadStateDict(fixture("ar-tiny.safetensors"), model.parameters().tensors()))
+      assertThatThrownBy(() -> Checkpoint.loadStateDict(fixture("ar-tiny.safetensors"), model.parameters()))
           .hasMessageContaining("cls_embedding.embedding_table.weight: file F32[6, 32] vs model F32[5, 32]");
     }
   }
@@ -136,7 +136,7 @@ class ArReferenceTest {
 
   private static void randomiseEverything(Transformer model, long seed) {
     Random random = new Random(seed);
-    for (Map.Entry<String, NDArray> e : model.parameters().tensors().entrySet()) {
+    for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
       NDArray p = e.getValue();
       float[] values = new float[Math.toIntExact(p.size())];
       for (int i = 0; i < values.length; i++) {
