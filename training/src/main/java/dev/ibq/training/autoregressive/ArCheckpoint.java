@@ -2,6 +2,7 @@ package dev.ibq.training.autoregressive;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import com.google.gson.FieldNamingPolicy;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import dev.ibq.training.optim.AdamW;
@@ -152,26 +153,23 @@ public final class ArCheckpoint {
     return writer.commit();
   }
 
-  /** LlamaGen's ModelArgs for this config, so a reader can build the module from the weight file alone. */
+  /**
+   * LlamaGen's {@code ModelArgs} for a config (snake_case in the file), plus the grid and the AdaLN flag this model
+   * adds, so a reader can build the module from the weight file alone.
+   */
+  record ModelArgs(
+      int dim, int nLayer, int nHead, int multipleOf, int vocabSize, int numClasses, int clsTokenNum, int gridHeight,
+      int gridWidth, float ropeBase, float normEps, float classDropoutProb, boolean adaLn) {
+    static ModelArgs of(ArConfig c) {
+      return new ModelArgs(
+          c.dim(), c.nLayers(), c.nHeads(), c.ffnMultipleOf(), c.vocabSize(), c.numClasses(), 1, c.gridHeight(),
+          c.gridWidth(), c.ropeBase(), c.normEps(), c.classDropout(), true);
+    }
+  }
+
   private static Map<String, String> modelMetadata(ArConfig c) {
-    Map<String, Object> args = new LinkedHashMap<>();
-    args.put("dim", c.dim());
-    args.put("n_layer", c.nLayers());
-    args.put("n_head", c.nHeads());
-    args.put("multiple_of", c.ffnMultipleOf());
-    args.put("vocab_size", c.vocabSize());
-    args.put("num_classes", c.numClasses());
-    args.put("cls_token_num", 1);
-    args.put("grid_height", c.gridHeight());
-    args.put("grid_width", c.gridWidth());
-    args.put("rope_base", c.ropeBase());
-    args.put("norm_eps", c.normEps());
-    args.put("class_dropout_prob", c.classDropout());
-    args.put("ada_ln", true);
-    Map<String, String> metadata = new LinkedHashMap<>();
-    metadata.put("ibq.reference_class", REFERENCE_CLASS);
-    metadata.put("ibq.model_args", new Gson().toJson(args));
-    return metadata;
+    Gson snake = new GsonBuilder().setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).create();
+    return Map.of("ibq.reference_class", REFERENCE_CLASS, "ibq.model_args", snake.toJson(ModelArgs.of(c)));
   }
 
   /** Reads only what the checkpoint (a checkpoint directory or a train-ar output folder) says about itself. */
