@@ -6,6 +6,7 @@ import com.google.gson.FieldNamingPolicy;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import dev.ibq.training.optim.AdamW;
+import dev.ibq.training.run.BatchOrder;
 import dev.ibq.training.run.Checkpoint;
 import dev.ibq.training.tokenizer.train.RecordTree;
 import java.io.BufferedInputStream;
@@ -98,15 +99,20 @@ public final class ArCheckpoint {
       java.util.List<String> classNames) {}
 
   /**
-   * The RNG and data-order state of a run ({@code state.json}): the batch of step s is positions
-   * [s * batch, (s + 1) * batch) of the epoch-wise permutations of the seed; label dropout and dropout masks are
-   * seeded by (seed, step), so these numbers are the whole random state.
+   * The RNG and data-order state of a run ({@code state.json}): the {@link BatchOrder} position of the next batch
+   * (the permutations are a function of the seed); label dropout and dropout masks are seeded by (seed, step), so
+   * these numbers are the whole random state.
    *
    * @param step optimizer steps done
-   * @param dataPosition position of the next sequence in the stream of permutations
+   * @param dataEpoch epoch of the next batch
+   * @param dataOffset offset of the next batch in that epoch's permutation
    * @param seed the run's seed
    */
-  public record ArTrainingState(long step, long dataPosition, long seed) {}
+  public record ArTrainingState(long step, long dataEpoch, int dataOffset, long seed) {
+    public BatchOrder.Position position() {
+      return new BatchOrder.Position(dataEpoch, dataOffset);
+    }
+  }
 
   /** A loaded checkpoint: the rebuilt model (caller closes it). */
   public static final class Loaded implements AutoCloseable {
@@ -128,6 +134,11 @@ public final class ArCheckpoint {
       return model;
     }
 
+    /** The RNG and data-order state to resume from. */
+    public ArTrainingState state() {
+      return checkpoint.state(ArTrainingState.class);
+    }
+
     /** Restores the AdamW moments and update count saved with the model (for resuming). */
     public void restoreOptimizer(AdamW optimizer) {
       checkpoint.restore(Checkpoint.MODEL, optimizer);
@@ -139,13 +150,22 @@ public final class ArCheckpoint {
     }
   }
 
-  /** Writes the checkpoint directory {@code dir} (replacing one there); {@code optimizer} may be null (a model-only save). */
+  /** Writes a model-only checkpoint directory {@code dir} (data position 0); {@code optimizer} may be null. */
   public static Path save(Path dir, Header header, Transformer model, AdamW optimizer) {
-    long batch = header.trainConfig() == null ? 0 : header.trainConfig().batchSize();
+    return save(dir, header, model, optimizer, new BatchOrder.Position(0, 0));
+  }
+
+  /**
+   * Writes the checkpoint directory {@code dir} (replacing one there).
+   *
+   * @param optimizer the AdamW state, or null for a model-only save
+   * @param next the batch order's position of the next batch
+   */
+  public static Path save(Path dir, Header header, Transformer model, AdamW optimizer, BatchOrder.Position next) {
     long seed = header.trainConfig() == null ? 0 : header.trainConfig().seed();
     Checkpoint.Writer writer = Checkpoint.writer(dir, Checkpoint.Stage.AUTOREGRESSIVE, header.step(), REFERENCE_CLASS)
         .text(Checkpoint.CONFIG_FILE, toYaml(header))
-        .state(new ArTrainingState(header.step(), header.step() * batch, seed))
+        .state(new ArTrainingState(header.step(), next.epoch(), next.offset(), seed))
         .weights(Checkpoint.MODEL, model.parameters(), modelMetadata(header.config()));
     if (optimizer != null) {
       writer.optimizer(Checkpoint.MODEL, optimizer);

@@ -11,6 +11,7 @@ import dev.ibq.training.optim.AdamW;
 import dev.ibq.training.report.MetricsLog;
 import dev.ibq.training.report.ProgressBar;
 import dev.ibq.training.report.TrainingCurves;
+import dev.ibq.training.run.BatchOrder;
 import dev.ibq.training.run.Checkpoint;
 import java.time.Duration;
 import java.io.IOException;
@@ -18,7 +19,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -109,6 +109,7 @@ public final class ArTrainer {
       Transformer model;
       ArCheckpoint.Loaded resumed = null;
       long startStep = 0;
+      BatchOrder.Position startPosition = new BatchOrder.Position(0, 0);
       if (resume && !Files.exists(checkpoint) && Files.exists(outDir.resolve(ArCheckpoint.LEGACY_FILE))) {
         ArCheckpoint.load(outDir, manager); // throws: says how to convert the earlier format
       }
@@ -130,6 +131,7 @@ public final class ArTrainer {
         model = loaded.model();
         resumed = loaded;
         startStep = header.step();
+        startPosition = loaded.state().position();
         LOG.info("Resuming {} at step {}", checkpoint, startStep);
       } else {
         model = new Transformer(manager, config, train.seed());
@@ -149,20 +151,23 @@ public final class ArTrainer {
             model.parameterCount(), trainSet.size(), validationSet == null ? 0 : validationSet.size(),
             config.sequenceLength(), config.vocabSize());
         return loop(
-            model, optimizer, train, trainSet, validationSet, startStep, outDir, metrics, curveFile, classNames);
+            model, optimizer, train, trainSet, validationSet, startStep, startPosition, outDir, metrics, curveFile,
+            classNames);
       }
     }
   }
 
   private static Result loop(
       Transformer model, AdamW optimizer, ArTrainConfig train, TokenDataset trainSet, TokenDataset validationSet,
-      long startStep, Path outDir, MetricsLog metrics, Path curveFile, List<String> classNames) {
+      long startStep, BatchOrder.Position startPosition, Path outDir, MetricsLog metrics, Path curveFile,
+      List<String> classNames) {
     ArConfig config = model.config();
     Map<String, NDArray> params = model.parameters();
     NDManager manager = model.manager();
     int n = config.sequenceLength();
     int batch = train.batchSize();
-    BatchOrder order = new BatchOrder(trainSet.size(), train.seed());
+    BatchOrder order = new BatchOrder(trainSet.size(), batch, train.seed());
+    order.seek(startPosition);
     ProgressBar progress = ProgressBar.onStderr(train.steps(), (int) Math.max(1, train.steps() / 50), "seq/s");
     double validationBits = Double.NaN;
     double tailSum = 0;
@@ -179,8 +184,9 @@ public final class ArTrainer {
       Random labelDrop = new Random(train.seed() * 1_000_003L + step);
       // Dropout masks seeded by (seed, step) too, so a resumed run draws the masks an uninterrupted one would.
       Engine.getInstance().setRandomSeed((int) (train.seed() * 1_000_003L + step));
+      int[] indices = order.next();
       for (int b = 0; b < batch; b++) {
-        int index = order.index(step * batch + b);
+        int index = indices[b];
         int[] row = trainSet.tokens()[index];
         for (int i = 0; i < n; i++) {
           targets[b * n + i] = row[i];
@@ -262,7 +268,7 @@ public final class ArTrainer {
             new ArCheckpoint.Header(
                 config, trainSet.tokenizerId(), trainSet.tokenizerName(), trainSet.preprocessing(), done, train,
                 classNames),
-            model, optimizer);
+            model, optimizer, order.position());
         Checkpoint.pointLastAt(outDir, checkpoint);
       }
     }
@@ -346,39 +352,6 @@ public final class ArTrainer {
     }
     if (data.sequenceLength() < 2) {
       throw new IllegalArgumentException("A token grid of one token leaves nothing to model autoregressively.");
-    }
-  }
-
-  /** Epoch-wise seeded permutations, so the batch of any step is known (and a resumed run continues exactly). */
-  private static final class BatchOrder {
-    private final int size;
-    private final long seed;
-    private final Map<Long, int[]> permutations = new HashMap<>();
-
-    BatchOrder(int size, long seed) {
-      this.size = size;
-      this.seed = seed;
-    }
-
-    int index(long position) {
-      long epoch = position / size;
-      int[] perm = permutations.get(epoch);
-      if (perm == null) {
-        permutations.clear(); // keep one epoch's permutation
-        perm = new int[size];
-        for (int i = 0; i < size; i++) {
-          perm[i] = i;
-        }
-        Random random = new Random(seed * 7919 + epoch);
-        for (int i = size - 1; i > 0; i--) {
-          int j = random.nextInt(i + 1);
-          int t = perm[i];
-          perm[i] = perm[j];
-          perm[j] = t;
-        }
-        permutations.put(epoch, perm);
-      }
-      return perm[(int) (position % size)];
     }
   }
 }
