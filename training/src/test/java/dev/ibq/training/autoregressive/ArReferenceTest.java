@@ -74,9 +74,9 @@ class ArReferenceTest {
 
   @Test
   void aJavaWrittenCheckpointLoadsStrictlyIntoThePythonModuleAndGivesTheSameLogits() throws Exception {
-    String python = pythonWithTorch();
+    String python = dev.ibq.training.importer.PythonForTests.withTorch();
     Assumptions.assumeTrue(python != null,
-        "python3 with torch and numpy is not installed (apt-get install python3-torch python3-numpy): the Java -> PyTorch"
+        "python3 with torch, numpy, yaml and PIL is not installed (apt-get install python3-torch python3-yaml python3-pil): the Java -> PyTorch"
             + " direction is skipped; the PyTorch -> Java direction runs without it.");
     ArConfig config = configOf(fixture("ar-tiny.safetensors"));
     Safetensors.Contents inputs = Safetensors.read(fixture("ar-expected.safetensors"));
@@ -170,24 +170,5 @@ class ArReferenceTest {
     } catch (URISyntaxException | NullPointerException e) {
       throw new IllegalStateException("The AR fixture lacks " + name + "; regenerate it with make_ar_fixture.py make.", e);
     }
-  }
-
-  /** A python3 that imports torch and numpy: $IBQ_PYTHON, /usr/bin/python3 or python3 on the PATH; null if none. */
-  private static String pythonWithTorch() {
-    for (String c : new String[] {System.getenv("IBQ_PYTHON"), "/usr/bin/python3", "python3"}) {
-      if (c == null) {
-        continue;
-      }
-      try {
-        Process p = new ProcessBuilder(c, "-c", "import torch, numpy").redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        if (p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0) {
-          return c;
-        }
-      } catch (IOException | InterruptedException e) {
-        // not this one
-      }
-    }
-    return null;
   }
 }
