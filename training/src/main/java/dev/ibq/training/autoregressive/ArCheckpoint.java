@@ -2,9 +2,11 @@ package dev.ibq.training.autoregressive;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import com.google.gson.FieldNamingPolicy;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import dev.ibq.training.optim.AdamW;
+import dev.ibq.training.run.BatchOrder;
 import dev.ibq.training.run.Checkpoint;
 import dev.ibq.training.tokenizer.train.RecordTree;
 import java.io.BufferedInputStream;
@@ -97,15 +99,20 @@ public final class ArCheckpoint {
       java.util.List<String> classNames) {}
 
   /**
-   * The RNG and data-order state of a run ({@code state.json}): the batch of step s is positions
-   * [s * batch, (s + 1) * batch) of the epoch-wise permutations of the seed; label dropout and dropout masks are
-   * seeded by (seed, step), so these numbers are the whole random state.
+   * The RNG and data-order state of a run ({@code state.json}): the {@link BatchOrder} position of the next batch
+   * (the permutations are a function of the seed); label dropout and dropout masks are seeded by (seed, step), so
+   * these numbers are the whole random state.
    *
    * @param step optimizer steps done
-   * @param dataPosition position of the next sequence in the stream of permutations
+   * @param dataEpoch epoch of the next batch
+   * @param dataOffset offset of the next batch in that epoch's permutation
    * @param seed the run's seed
    */
-  public record ArTrainingState(long step, long dataPosition, long seed) {}
+  public record ArTrainingState(long step, long dataEpoch, int dataOffset, long seed) {
+    public BatchOrder.Position position() {
+      return new BatchOrder.Position(dataEpoch, dataOffset);
+    }
+  }
 
   /** A loaded checkpoint: the rebuilt model (caller closes it). */
   public static final class Loaded implements AutoCloseable {
@@ -127,6 +134,11 @@ public final class ArCheckpoint {
       return model;
     }
 
+    /** The RNG and data-order state to resume from. */
+    public ArTrainingState state() {
+      return checkpoint.state(ArTrainingState.class);
+    }
+
     /** Restores the AdamW moments and update count saved with the model (for resuming). */
     public void restoreOptimizer(AdamW optimizer) {
       checkpoint.restore(Checkpoint.MODEL, optimizer);
@@ -138,40 +150,46 @@ public final class ArCheckpoint {
     }
   }
 
-  /** Writes the checkpoint directory {@code dir} (replacing one there); {@code optimizer} may be null (a model-only save). */
+  /** Writes a model-only checkpoint directory {@code dir} (data position 0); {@code optimizer} may be null. */
   public static Path save(Path dir, Header header, Transformer model, AdamW optimizer) {
-    long batch = header.trainConfig() == null ? 0 : header.trainConfig().batchSize();
+    return save(dir, header, model, optimizer, new BatchOrder.Position(0, 0));
+  }
+
+  /**
+   * Writes the checkpoint directory {@code dir} (replacing one there).
+   *
+   * @param optimizer the AdamW state, or null for a model-only save
+   * @param next the batch order's position of the next batch
+   */
+  public static Path save(Path dir, Header header, Transformer model, AdamW optimizer, BatchOrder.Position next) {
     long seed = header.trainConfig() == null ? 0 : header.trainConfig().seed();
     Checkpoint.Writer writer = Checkpoint.writer(dir, Checkpoint.Stage.AUTOREGRESSIVE, header.step(), REFERENCE_CLASS)
         .text(Checkpoint.CONFIG_FILE, toYaml(header))
-        .state(new ArTrainingState(header.step(), header.step() * batch, seed))
-        .weights(Checkpoint.MODEL, model.parameters().tensors(), modelMetadata(header.config()));
+        .state(new ArTrainingState(header.step(), next.epoch(), next.offset(), seed))
+        .weights(Checkpoint.MODEL, model.parameters(), modelMetadata(header.config()));
     if (optimizer != null) {
       writer.optimizer(Checkpoint.MODEL, optimizer);
     }
     return writer.commit();
   }
 
-  /** LlamaGen's ModelArgs for this config, so a reader can build the module from the weight file alone. */
+  /**
+   * LlamaGen's {@code ModelArgs} for a config (snake_case in the file), plus the grid and the AdaLN flag this model
+   * adds, so a reader can build the module from the weight file alone.
+   */
+  record ModelArgs(
+      int dim, int nLayer, int nHead, int multipleOf, int vocabSize, int numClasses, int clsTokenNum, int gridHeight,
+      int gridWidth, float ropeBase, float normEps, float classDropoutProb, boolean adaLn) {
+    static ModelArgs of(ArConfig c) {
+      return new ModelArgs(
+          c.dim(), c.nLayers(), c.nHeads(), c.ffnMultipleOf(), c.vocabSize(), c.numClasses(), 1, c.gridHeight(),
+          c.gridWidth(), c.ropeBase(), c.normEps(), c.classDropout(), true);
+    }
+  }
+
   private static Map<String, String> modelMetadata(ArConfig c) {
-    Map<String, Object> args = new LinkedHashMap<>();
-    args.put("dim", c.dim());
-    args.put("n_layer", c.nLayers());
-    args.put("n_head", c.nHeads());
-    args.put("multiple_of", c.ffnMultipleOf());
-    args.put("vocab_size", c.vocabSize());
-    args.put("num_classes", c.numClasses());
-    args.put("cls_token_num", 1);
-    args.put("grid_height", c.gridHeight());
-    args.put("grid_width", c.gridWidth());
-    args.put("rope_base", c.ropeBase());
-    args.put("norm_eps", c.normEps());
-    args.put("class_dropout_prob", c.classDropout());
-    args.put("ada_ln", true);
-    Map<String, String> metadata = new LinkedHashMap<>();
-    metadata.put("ibq.reference_class", REFERENCE_CLASS);
-    metadata.put("ibq.model_args", new Gson().toJson(args));
-    return metadata;
+    Gson snake = new GsonBuilder().setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).create();
+    return Map.of("ibq.reference_class", REFERENCE_CLASS, "ibq.model_args", snake.toJson(ModelArgs.of(c)));
   }
 
   /** Reads only what the checkpoint (a checkpoint directory or a train-ar output folder) says about itself. */
@@ -185,7 +203,7 @@ public final class ArCheckpoint {
     Header header = header(checkpoint);
     Transformer model = new Transformer(manager, header.config(), 0);
     try {
-      checkpoint.load(Checkpoint.MODEL, model.parameters().tensors());
+      checkpoint.load(Checkpoint.MODEL, model.parameters());
     } catch (RuntimeException e) {
       model.close();
       throw e;
@@ -286,14 +304,14 @@ public final class ArCheckpoint {
       Map<String, NDArray> first = readTensors(in, scratch);
       Map<String, NDArray> second = readTensors(in, scratch);
       try (Transformer model = new Transformer(scratch, header.config(), 0)) {
-        if (!weights.keySet().equals(model.parameters().tensors().keySet())) {
+        if (!weights.keySet().equals(model.parameters().keySet())) {
           throw new IllegalArgumentException(
-              legacy + " holds tensors " + weights.keySet() + " but its config builds " + model.parameters().tensors().keySet() + ".");
+              legacy + " holds tensors " + weights.keySet() + " but its config builds " + model.parameters().keySet() + ".");
         }
-        weights.forEach((name, values) -> model.parameters().tensors().get(name).set(values.toByteBuffer()));
+        weights.forEach((name, values) -> model.parameters().get(name).set(values.toByteBuffer()));
         AdamW optimizer = null;
         if (!first.isEmpty()) {
-          optimizer = AdamW.adam(model.parameters().tensors(), scratch, 0.9, 0.95, 1e-8, Map.of());
+          optimizer = AdamW.adam(model.parameters(), scratch, 0.9, 0.95, 1e-8, Map.of());
           optimizer.restore(first, second, header.step());
         }
         return save(out, header, model, optimizer);

@@ -64,7 +64,7 @@ public final class ArSampler {
     int[][] tokens = new int[rows][n];
     List<float[][]> recorded = new ArrayList<>();
     Random random = new Random(options.seed());
-    NDManager manager = model.parameters().manager();
+    NDManager manager = model.manager();
     long startNanos = System.nanoTime();
     try (KvCache cache = new KvCache(config.nLayers())) {
       for (int step = 0; step < n; step++) {
@@ -115,7 +115,7 @@ public final class ArSampler {
       modelLabels[r] = labels[r];
       modelLabels[rows + r] = model.config().nullClass();
     }
-    NDManager manager = model.parameters().manager();
+    NDManager manager = model.manager();
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
       NDArray all =

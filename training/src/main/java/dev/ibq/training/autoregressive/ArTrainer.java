@@ -6,19 +6,19 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import com.google.gson.Gson;
 import dev.ibq.training.autoregressive.data.TokenDataset;
 import dev.ibq.training.optim.AdamW;
+import dev.ibq.training.report.MetricsLog;
+import dev.ibq.training.report.ProgressBar;
+import dev.ibq.training.report.TrainingCurves;
+import dev.ibq.training.run.BatchOrder;
 import dev.ibq.training.run.Checkpoint;
-import java.io.BufferedWriter;
+import java.time.Duration;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -42,7 +42,6 @@ import org.slf4j.LoggerFactory;
 public final class ArTrainer {
 
   private static final Logger LOG = LoggerFactory.getLogger(ArTrainer.class);
-  private static final Gson GSON = new Gson();
   private static final double LN2 = Math.log(2);
 
 
@@ -110,6 +109,7 @@ public final class ArTrainer {
       Transformer model;
       ArCheckpoint.Loaded resumed = null;
       long startStep = 0;
+      BatchOrder.Position startPosition = new BatchOrder.Position(0, 0);
       if (resume && !Files.exists(checkpoint) && Files.exists(outDir.resolve(ArCheckpoint.LEGACY_FILE))) {
         ArCheckpoint.load(outDir, manager); // throws: says how to convert the earlier format
       }
@@ -131,50 +131,44 @@ public final class ArTrainer {
         model = loaded.model();
         resumed = loaded;
         startStep = header.step();
+        startPosition = loaded.state().position();
         LOG.info("Resuming {} at step {}", checkpoint, startStep);
       } else {
         model = new Transformer(manager, config, train.seed());
       }
-      Map<String, NDArray> tensors = model.parameters().tensors();
+      Map<String, NDArray> tensors = model.parameters();
       AdamW optimizer = new AdamW(
           tensors, manager, train.beta1(), train.beta2(), 1e-8, train.weightDecay(), Map.of(),
-          key -> ArParameters.decays(tensors.get(key)));
+          key -> Transformer.decays(tensors.get(key)));
       if (resumed != null) {
         resumed.restoreOptimizer(optimizer);
       }
       try (model;
           optimizer;
-          BufferedWriter metrics =
-              Files.newBufferedWriter(
-                  metricsFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                  resume ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+          MetricsLog metrics = startStep == 0 ? MetricsLog.create(metricsFile) : MetricsLog.resume(metricsFile, startStep)) {
         LOG.info(
             "Training AR model: {} parameters, {} training and {} validation sequences of {} tokens, K {}",
-            model.parameters().count(), trainSet.size(), validationSet == null ? 0 : validationSet.size(),
+            model.parameterCount(), trainSet.size(), validationSet == null ? 0 : validationSet.size(),
             config.sequenceLength(), config.vocabSize());
         return loop(
-            model, optimizer, train, trainSet, validationSet, startStep, outDir, metrics, metricsFile,
-            curveFile, classNames);
+            model, optimizer, train, trainSet, validationSet, startStep, startPosition, outDir, metrics, curveFile,
+            classNames);
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("AR training failed writing to " + outDir + ": " + e.getMessage(), e);
     }
   }
 
   private static Result loop(
       Transformer model, AdamW optimizer, ArTrainConfig train, TokenDataset trainSet, TokenDataset validationSet,
-      long startStep, Path outDir, BufferedWriter metrics, Path metricsFile, Path curveFile,
-      List<String> classNames)
-      throws IOException {
+      long startStep, BatchOrder.Position startPosition, Path outDir, MetricsLog metrics, Path curveFile,
+      List<String> classNames) {
     ArConfig config = model.config();
-    Map<String, NDArray> params = model.parameters().tensors();
-    NDManager manager = model.parameters().manager();
+    Map<String, NDArray> params = model.parameters();
+    NDManager manager = model.manager();
     int n = config.sequenceLength();
     int batch = train.batchSize();
-    BatchOrder order = new BatchOrder(trainSet.size(), train.seed());
-    List<double[]> trainCurve = new ArrayList<>();
-    List<double[]> validationCurve = new ArrayList<>();
-    ProgressBar progress = new ProgressBar(System.err, "train-ar", train.steps());
+    BatchOrder order = new BatchOrder(trainSet.size(), batch, train.seed());
+    order.seek(startPosition);
+    ProgressBar progress = ProgressBar.onStderr(train.steps(), (int) Math.max(1, train.steps() / 50), "seq/s");
     double validationBits = Double.NaN;
     double tailSum = 0;
     int tailCount = 0;
@@ -190,8 +184,9 @@ public final class ArTrainer {
       Random labelDrop = new Random(train.seed() * 1_000_003L + step);
       // Dropout masks seeded by (seed, step) too, so a resumed run draws the masks an uninterrupted one would.
       Engine.getInstance().setRandomSeed((int) (train.seed() * 1_000_003L + step));
+      int[] indices = order.next();
       for (int b = 0; b < batch; b++) {
-        int index = order.index(step * batch + b);
+        int index = indices[b];
         int[] row = trainSet.tokens()[index];
         for (int i = 0; i < n; i++) {
           targets[b * n + i] = row[i];
@@ -244,46 +239,52 @@ public final class ArTrainer {
         tailSum += bits;
         tailCount++;
       }
-      trainCurve.add(new double[] {done, bits});
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("step", done);
-      row.put("lr", lr);
+      Map<String, Double> row = new LinkedHashMap<>();
+      row.put("step", (double) done);
+      row.put("lr", (double) lr);
       row.put("train_bits_per_token", bits);
-      row.put("grad_norm", Double.isFinite(gradNorm) ? gradNorm : null); // JSON has no NaN
-      row.put("skipped_updates", skipped);
-      metrics.write(GSON.toJson(row));
-      metrics.newLine();
-      progress.update(done, String.format(Locale.ROOT, "loss %.3f bits/token lr %.2e", bits, lr));
+      if (Double.isFinite(gradNorm)) {
+        row.put("grad_norm", gradNorm); // absent on a skipped update
+      }
+      row.put("skipped_updates", (double) skipped);
+      metrics.append(row);
+      double elapsed = (System.nanoTime() - startNanos) / 1e9;
+      long ran = done - startStep;
+      progress.update(
+          done, String.format(Locale.ROOT, "loss %.3f bits/token lr %.2e", bits, lr), ran * (double) batch / elapsed,
+          Duration.ofMillis((long) (elapsed / ran * (train.steps() - done) * 1000)));
       boolean last = done == train.steps();
       if (validationSet != null && (last || (train.evalEvery() > 0 && done % train.evalEvery() == 0))) {
         validationBits = validationBitsPerToken(model, validationSet, 64);
-        validationCurve.add(new double[] {done, validationBits});
-        Map<String, Object> v = new LinkedHashMap<>();
-        v.put("step", done);
+        Map<String, Double> v = new LinkedHashMap<>();
+        v.put("step", (double) done);
         v.put("validation_bits_per_token", validationBits);
-        metrics.write(GSON.toJson(v));
-        metrics.newLine();
+        metrics.append(v);
         LOG.info("step {}: validation NLL {} bits/token", done, String.format(Locale.ROOT, "%.4f", validationBits));
       }
-      metrics.flush();
       if (last || (train.checkpointEvery() > 0 && done % train.checkpointEvery() == 0)) {
         checkpoint = ArCheckpoint.save(
             Checkpoint.stepDirectory(outDir, done),
             new ArCheckpoint.Header(
                 config, trainSet.tokenizerId(), trainSet.tokenizerName(), trainSet.preprocessing(), done, train,
                 classNames),
-            model, optimizer);
+            model, optimizer, order.position());
         Checkpoint.pointLastAt(outDir, checkpoint);
       }
     }
     double seconds = (System.nanoTime() - startNanos) / 1e9;
     long stepsRun = train.steps() - startStep;
-    if (!trainCurve.isEmpty()) {
-      LossCurve.write(curveFile, trainCurve, validationCurve, "AR model on " + trainSet.tokenizerName() + " tokens");
+    progress.finish();
+    if (!metrics.rows().isEmpty()) {
+      TrainingCurves.write(
+          curveFile, metrics.rows(), "AR model on " + trainSet.tokenizerName() + " tokens", 540,
+          List.of(new TrainingCurves.Panel(
+              "cross-entropy (bits per token)", List.of("train_bits_per_token", "validation_bits_per_token"), false, null, 1,
+              false)));
     }
     return new Result(
         config, checkpoint, train.steps(), tailCount == 0 ? Double.NaN : tailSum / tailCount, validationBits,
-        stepsRun * (double) batch * n / Math.max(seconds, 1e-9), seconds, metricsFile, curveFile);
+        stepsRun * (double) batch * n / Math.max(seconds, 1e-9), seconds, metrics.file(), curveFile);
   }
 
   private static List<String> nonFiniteGradients(Map<String, NDArray> params) {
@@ -303,7 +304,7 @@ public final class ArTrainer {
   public static double validationBitsPerToken(Transformer model, TokenDataset data, int batchSize) {
     ArConfig config = model.config();
     int n = config.sequenceLength();
-    NDManager manager = model.parameters().manager();
+    NDManager manager = model.manager();
     double totalNats = 0;
     long tokens = 0;
     for (int from = 0; from < data.size(); from += batchSize) {
@@ -351,39 +352,6 @@ public final class ArTrainer {
     }
     if (data.sequenceLength() < 2) {
       throw new IllegalArgumentException("A token grid of one token leaves nothing to model autoregressively.");
-    }
-  }
-
-  /** Epoch-wise seeded permutations, so the batch of any step is known (and a resumed run continues exactly). */
-  private static final class BatchOrder {
-    private final int size;
-    private final long seed;
-    private final Map<Long, int[]> permutations = new HashMap<>();
-
-    BatchOrder(int size, long seed) {
-      this.size = size;
-      this.seed = seed;
-    }
-
-    int index(long position) {
-      long epoch = position / size;
-      int[] perm = permutations.get(epoch);
-      if (perm == null) {
-        permutations.clear(); // keep one epoch's permutation
-        perm = new int[size];
-        for (int i = 0; i < size; i++) {
-          perm[i] = i;
-        }
-        Random random = new Random(seed * 7919 + epoch);
-        for (int i = size - 1; i > 0; i--) {
-          int j = random.nextInt(i + 1);
-          int t = perm[i];
-          perm[i] = perm[j];
-          perm[j] = t;
-        }
-        permutations.put(epoch, perm);
-      }
-      return perm[(int) (position % size)];
     }
   }
 }

@@ -6,6 +6,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
+import ai.djl.ndarray.NDManager;
+import dev.ibq.training.nn.Module;
+import java.util.Random;
 
 /**
  * Causal multi-head self-attention with 2-D RoPE on queries and keys and an optional KV cache; no biases.
@@ -14,7 +17,7 @@ import ai.djl.nn.norm.Dropout;
  * projection {@code wo} (C, C), as in LlamaGen. Shapes: x (B, l, C) -> (B, l, C); heads H, head dim d = C / H;
  * with a cache of P earlier positions the keys span P + l positions.
  */
-public final class Attention {
+public final class Attention extends Module {
 
   private final NDArray wqkv; // (3C, C)
   private final NDArray wo; // (C, C)
@@ -22,10 +25,11 @@ public final class Attention {
   private final int headDim;
   private final float dropout;
 
-  Attention(ArParameters params, String prefix, ArConfig config) {
+  Attention(NDManager manager, Random random, ArConfig config) {
+    super(manager);
     int c = config.dim();
-    this.wqkv = params.normal(prefix + ".wqkv.weight", new Shape(3L * c, c), config.initStd());
-    this.wo = params.normal(prefix + ".wo.weight", new Shape(c, c), config.initStd());
+    this.wqkv = registerParameter("wqkv.weight", normal(random, new Shape(3L * c, c), config.initStd()));
+    this.wo = registerParameter("wo.weight", normal(random, new Shape(c, c), config.initStd()));
     this.heads = config.nHeads();
     this.headDim = config.headDim();
     this.dropout = config.dropout();

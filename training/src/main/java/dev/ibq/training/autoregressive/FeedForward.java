@@ -5,6 +5,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
+import ai.djl.ndarray.NDManager;
+import dev.ibq.training.nn.Module;
+import java.util.Random;
 
 /**
  * SwiGLU feed-forward (Shazeer 2020) as in Llama: {@code w2(silu(w1 x) * w3 x)}, no biases, hidden width F =
@@ -12,19 +15,20 @@ import ai.djl.nn.norm.Dropout;
  *
  * <p>Shapes: x (B, L, C) -> (B, L, C); w1, w3 (F, C); w2 (C, F).
  */
-public final class FeedForward {
+public final class FeedForward extends Module {
 
   private final NDArray w1;
   private final NDArray w2;
   private final NDArray w3;
   private final float dropout;
 
-  FeedForward(ArParameters params, String prefix, ArConfig config) {
+  FeedForward(NDManager manager, Random random, ArConfig config) {
+    super(manager);
     int c = config.dim();
     int f = config.ffnHidden();
-    this.w1 = params.normal(prefix + ".w1.weight", new Shape(f, c), config.initStd());
-    this.w3 = params.normal(prefix + ".w3.weight", new Shape(f, c), config.initStd());
-    this.w2 = params.normal(prefix + ".w2.weight", new Shape(c, f), config.initStd());
+    this.w1 = registerParameter("w1.weight", normal(random, new Shape(f, c), config.initStd()));
+    this.w3 = registerParameter("w3.weight", normal(random, new Shape(f, c), config.initStd()));
+    this.w2 = registerParameter("w2.weight", normal(random, new Shape(c, f), config.initStd()));
     this.dropout = config.dropout();
   }
 

@@ -1,7 +1,9 @@
 package dev.ibq.training.autoregressive;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.ibq.training.nn.Module;
 
 /**
  * Root-mean-square layer norm (Zhang and Sennrich 2019), as in Llama: {@code y = x / sqrt(mean(x^2) + eps) * w}
@@ -9,13 +11,14 @@ import ai.djl.ndarray.types.Shape;
  *
  * <p>Shapes: x (..., C) -> (..., C).
  */
-public final class RmsNorm {
+public final class RmsNorm extends Module {
 
   private final NDArray weight; // (C)
   private final float eps;
 
-  RmsNorm(ArParameters params, String prefix, int dim, float eps) {
-    this.weight = params.constant(prefix + ".weight", new Shape(dim), 1f);
+  RmsNorm(NDManager manager, int dim, float eps) {
+    super(manager);
+    this.weight = registerParameter("weight", constant(new Shape(dim), 1f));
     this.eps = eps;
   }
 

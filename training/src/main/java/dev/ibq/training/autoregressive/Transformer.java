@@ -8,8 +8,10 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
+import dev.ibq.training.nn.Module;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 
 /**
  * The class-conditional decoder-only transformer over image tokens (LlamaGen's {@code Transformer}, with AdaLN).
@@ -24,12 +26,14 @@ import java.util.List;
  * </pre>
  *
  * The class table has numClasses + 1 rows; the last is the null class used for classifier-free guidance. The
- * output head starts at zero (uniform predictions); every other weight starts N(0, 0.02), norm weights at 1.
+ * output head starts at zero (uniform predictions); every other weight starts N(0, 0.02), norm weights at 1, drawn
+ * from a seeded Java {@link Random} so the same seed builds the same model on any engine. The parameters are a
+ * {@link Module} tree under LlamaGen's GPT keys (see {@link ArCheckpoint}); linear weights are in PyTorch's (out, in)
+ * layout.
  */
-public final class Transformer implements AutoCloseable {
+public final class Transformer extends Module implements AutoCloseable {
 
   private final ArConfig config;
-  private final ArParameters params;
   private final Rope2d rope;
   private final NDArray tokEmbeddings; // (K, C)
   private final NDArray clsEmbedding; // (classes + 1, C)
@@ -40,29 +44,36 @@ public final class Transformer implements AutoCloseable {
   private final NDArray output; // (K, C)
 
   public Transformer(NDManager manager, ArConfig config, long seed) {
+    super(manager.newSubManager());
     this.config = config;
-    this.params = new ArParameters(manager, seed);
+    Random random = new Random(seed);
+    NDManager own = manager();
     int c = config.dim();
     float std = config.initStd();
-    this.tokEmbeddings = params.normal("tok_embeddings.weight", new Shape(config.vocabSize(), c), std);
-    this.clsEmbedding =
-        params.normal("cls_embedding.embedding_table.weight", new Shape(config.numClasses() + 1L, c), std);
+    this.tokEmbeddings = registerParameter("tok_embeddings.weight", normal(random, new Shape(config.vocabSize(), c), std));
+    this.clsEmbedding = registerParameter(
+        "cls_embedding.embedding_table.weight", normal(random, new Shape(config.numClasses() + 1L, c), std));
+    Group blocks = registerChild("layers", new Group(own));
     for (int i = 0; i < config.nLayers(); i++) {
-      layers.add(new TransformerBlock(params, "layers." + i, config, i));
+      layers.add(blocks.add(Integer.toString(i), new TransformerBlock(own, random, config, i)));
     }
-    this.norm = new RmsNorm(params, "norm", c, config.normEps());
-    this.finalAdaLnWeight = params.normal("adaLN_modulation.1.weight", new Shape(2L * c, c), std);
-    this.finalAdaLnBias = params.constant("adaLN_modulation.1.bias", new Shape(2L * c), 0f);
-    this.output = params.constant("output.weight", new Shape(config.vocabSize(), c), 0f);
-    this.rope = new Rope2d(params.manager(), config);
+    this.norm = registerChild("norm", new RmsNorm(own, c, config.normEps()));
+    this.finalAdaLnWeight = registerParameter("adaLN_modulation.1.weight", normal(random, new Shape(2L * c, c), std));
+    this.finalAdaLnBias = registerParameter("adaLN_modulation.1.bias", constant(new Shape(2L * c), 0f));
+    this.output = registerParameter("output.weight", constant(new Shape(config.vocabSize(), c), 0f));
+    this.rope = new Rope2d(own, config);
+  }
+
+  /**
+   * Whether AdamW decays this tensor: every tensor with two or more dimensions (matrices and embedding tables),
+   * none of the norm weights or biases, as LlamaGen's optimizer set-up does.
+   */
+  public static boolean decays(NDArray tensor) {
+    return tensor.getShape().dimension() >= 2;
   }
 
   public ArConfig config() {
     return config;
-  }
-
-  public ArParameters parameters() {
-    return params;
   }
 
   public Rope2d rope() {
@@ -142,6 +153,6 @@ public final class Transformer implements AutoCloseable {
   @Override
   public void close() {
     rope.close();
-    params.close();
+    manager().close();
   }
 }

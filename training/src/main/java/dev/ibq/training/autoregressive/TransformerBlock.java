@@ -5,6 +5,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
+import ai.djl.ndarray.NDManager;
+import dev.ibq.training.nn.Module;
+import java.util.Random;
 
 /**
  * One pre-norm Llama block with AdaLN class conditioning (DiT-style modulation):
@@ -21,7 +24,7 @@ import ai.djl.nn.core.Linear;
  * refers to the attention and FFN projections. Its weight is N(0, 0.02) like every non-head weight (IBQ.md), not
  * zero as in DiT.
  */
-public final class TransformerBlock {
+public final class TransformerBlock extends Module {
 
   private final RmsNorm attentionNorm;
   private final Attention attention;
@@ -31,14 +34,15 @@ public final class TransformerBlock {
   private final NDArray adaLnBias; // (6C)
   private final int layer;
 
-  TransformerBlock(ArParameters params, String prefix, ArConfig config, int layer) {
+  TransformerBlock(NDManager manager, Random random, ArConfig config, int layer) {
+    super(manager);
     int c = config.dim();
-    this.attentionNorm = new RmsNorm(params, prefix + ".attention_norm", c, config.normEps());
-    this.attention = new Attention(params, prefix + ".attention", config);
-    this.ffnNorm = new RmsNorm(params, prefix + ".ffn_norm", c, config.normEps());
-    this.feedForward = new FeedForward(params, prefix + ".feed_forward", config);
-    this.adaLnWeight = params.normal(prefix + ".adaLN_modulation.1.weight", new Shape(6L * c, c), config.initStd());
-    this.adaLnBias = params.constant(prefix + ".adaLN_modulation.1.bias", new Shape(6L * c), 0f);
+    this.attentionNorm = registerChild("attention_norm", new RmsNorm(manager, c, config.normEps()));
+    this.attention = registerChild("attention", new Attention(manager, random, config));
+    this.ffnNorm = registerChild("ffn_norm", new RmsNorm(manager, c, config.normEps()));
+    this.feedForward = registerChild("feed_forward", new FeedForward(manager, random, config));
+    this.adaLnWeight = registerParameter("adaLN_modulation.1.weight", normal(random, new Shape(6L * c, c), config.initStd()));
+    this.adaLnBias = registerParameter("adaLN_modulation.1.bias", constant(new Shape(6L * c), 0f));
     this.layer = layer;
   }
 

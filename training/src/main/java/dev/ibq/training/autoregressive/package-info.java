@@ -7,7 +7,7 @@
  * dev.ibq.training.autoregressive.Attention} with {@link dev.ibq.training.autoregressive.Rope2d} and a {@link
  * dev.ibq.training.autoregressive.KvCache}, {@link dev.ibq.training.autoregressive.FeedForward}, AdaLN), shaped by an
  * {@link dev.ibq.training.autoregressive.ArConfig} from the closed {@link dev.ibq.training.autoregressive.ArPreset}
- * registry; weights keyed like LlamaGen's state dict ({@link dev.ibq.training.autoregressive.ArParameters}).
+ * registry; weights keyed like LlamaGen's state dict (a {@link dev.ibq.training.nn.Module} tree, the one the tokenizer uses).
  *
  * <p>Data: {@link dev.ibq.training.autoregressive.data.TokenDataset} from an Avro container file ({@code ./ibq
  * encode}) or a bounded read of the Kafka token topic; one tokenizer id per dataset.

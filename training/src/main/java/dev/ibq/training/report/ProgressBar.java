@@ -6,8 +6,9 @@ import java.util.Locale;
 
 /**
  * A one-line live progress display on stderr: {@code [#####.....] 120/1500 8% loss 0.41 l1 0.12 ...
- * 52.3 img/s ETA 3m10s}. On a terminal the line is redrawn in place; otherwise (a log file, CI) a plain
- * line is printed at most every {@code plainEvery} updates, so logs stay readable.
+ * 52.3 img/s ETA 3m10s}, the one of both training stages, encode and produce (the rate's unit is the caller's:
+ * img/s, seq/s). On a terminal the line is redrawn in place; otherwise (a log file, CI) a plain line is printed at
+ * most every {@code plainEvery} updates, so logs stay readable.
  */
 public final class ProgressBar {
 
@@ -17,6 +18,7 @@ public final class ProgressBar {
   private final long total;
   private final boolean interactive;
   private final int plainEvery;
+  private final String unit;
   private int updates;
   private int lastLength;
 
@@ -27,6 +29,12 @@ public final class ProgressBar {
    * @param plainEvery in plain mode, print every n-th update
    */
   public ProgressBar(PrintStream out, long total, boolean interactive, int plainEvery) {
+    this(out, total, interactive, plainEvery, "img/s");
+  }
+
+  /** As above, with the rate shown in {@code unit} (e.g. {@code seq/s}). */
+  public ProgressBar(PrintStream out, long total, boolean interactive, int plainEvery, String unit) {
+    this.unit = unit;
     this.out = out;
     this.total = total;
     this.interactive = interactive;
@@ -38,11 +46,16 @@ public final class ProgressBar {
     return new ProgressBar(System.err, total, System.console() != null, plainEvery);
   }
 
+  /** A bar on stderr with the rate in {@code unit}. */
+  public static ProgressBar onStderr(long total, int plainEvery, String unit) {
+    return new ProgressBar(System.err, total, System.console() != null, plainEvery, unit);
+  }
+
   /**
    * Shows the state after {@code step} steps.
    *
    * @param fields already formatted "name value" pairs (loss, utilization, ...)
-   * @param imagesPerSecond throughput over the recent steps
+   * @param imagesPerSecond throughput over the recent steps, in the bar's unit
    * @param eta the estimated time left, or null when unknown
    */
   public void update(long step, String fields, double imagesPerSecond, Duration eta) {
@@ -79,7 +92,7 @@ public final class ProgressBar {
     int filled = (int) Math.round(fraction * BAR_WIDTH);
     return String.format(
         Locale.ROOT,
-        "[%s%s] %d/%d %3.0f%% %s %.1f img/s ETA %s",
+        "[%s%s] %d/%d %3.0f%% %s %.1f %s ETA %s",
         "#".repeat(filled),
         ".".repeat(BAR_WIDTH - filled),
         step,
@@ -87,6 +100,7 @@ public final class ProgressBar {
         fraction * 100,
         fields,
         imagesPerSecond,
+        unit,
         eta == null ? "?" : format(eta));
   }
 

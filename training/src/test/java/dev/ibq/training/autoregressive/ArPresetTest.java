@@ -34,7 +34,7 @@ class ArPresetTest {
     ArConfig config = ArPreset.FMNIST_CPU.config(64, 2, 2, 3);
     try (NDManager manager = NDManager.newBaseManager();
         Transformer model = new Transformer(manager, config, 0)) {
-      assertThat(model.parameters().count()).isEqualTo(config.parameterCount());
+      assertThat(model.parameterCount()).isEqualTo(config.parameterCount());
     }
   }
 

@@ -49,7 +49,7 @@ class ArReferenceTest {
     ArConfig config = configOf(fixture("ar-tiny.safetensors"));
     float[] reference = expected.tensors().get("logits").toFloatArray();
     try (NDManager manager = NDManager.newBaseManager(); Transformer model = new Transformer(manager, config, 0)) {
-      Checkpoint.loadStateDict(fixture("ar-tiny.safetensors"), model.parameters().tensors());
+      Checkpoint.loadStateDict(fixture("ar-tiny.safetensors"), model.parameters());
       float[] logits = logits(model, manager, expected.tensors().get("tokens"), expected.tensors().get("labels"));
       assertThat(logits).hasSameSizeAs(reference);
       double diff = maxAbsDiff(logits, reference);
@@ -67,16 +67,16 @@ class ArReferenceTest {
         config.gridHeight(), config.gridWidth(), config.numClasses() - 1, 0f, 0f, config.ropeBase(), config.normEps(),
         config.initStd());
     try (NDManager manager = NDManager.newBaseManager(); Transformer model = new Transformer(manager, fewerClasses, 0)) {
-      assertThatThrownBy(() -> Checkpoint.loadStateDict(fixture("ar-tiny.safetensors"), model.parameters().tensors()))
+      assertThatThrownBy(() -> Checkpoint.loadStateDict(fixture("ar-tiny.safetensors"), model.parameters()))
           .hasMessageContaining("cls_embedding.embedding_table.weight: file F32[6, 32] vs model F32[5, 32]");
     }
   }
 
   @Test
   void aJavaWrittenCheckpointLoadsStrictlyIntoThePythonModuleAndGivesTheSameLogits() throws Exception {
-    String python = pythonWithTorch();
+    String python = dev.ibq.training.importer.PythonForTests.withTorch();
     Assumptions.assumeTrue(python != null,
-        "python3 with torch and numpy is not installed (apt-get install python3-torch python3-numpy): the Java -> PyTorch"
+        "python3 with torch, numpy, yaml and PIL is not installed (apt-get install python3-torch python3-yaml python3-pil): the Java -> PyTorch"
             + " direction is skipped; the PyTorch -> Java direction runs without it.");
     ArConfig config = configOf(fixture("ar-tiny.safetensors"));
     Safetensors.Contents inputs = Safetensors.read(fixture("ar-expected.safetensors"));
@@ -136,7 +136,7 @@ class ArReferenceTest {
 
   private static void randomiseEverything(Transformer model, long seed) {
     Random random = new Random(seed);
-    for (Map.Entry<String, NDArray> e : model.parameters().tensors().entrySet()) {
+    for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
       NDArray p = e.getValue();
       float[] values = new float[Math.toIntExact(p.size())];
       for (int i = 0; i < values.length; i++) {
@@ -170,24 +170,5 @@ class ArReferenceTest {
     } catch (URISyntaxException | NullPointerException e) {
       throw new IllegalStateException("The AR fixture lacks " + name + "; regenerate it with make_ar_fixture.py make.", e);
     }
-  }
-
-  /** A python3 that imports torch and numpy: $IBQ_PYTHON, /usr/bin/python3 or python3 on the PATH; null if none. */
-  private static String pythonWithTorch() {
-    for (String c : new String[] {System.getenv("IBQ_PYTHON"), "/usr/bin/python3", "python3"}) {
-      if (c == null) {
-        continue;
-      }
-      try {
-        Process p = new ProcessBuilder(c, "-c", "import torch, numpy").redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        if (p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0) {
-          return c;
-        }
-      } catch (IOException | InterruptedException e) {
-        // not this one
-      }
-    }
-    return null;
   }
 }

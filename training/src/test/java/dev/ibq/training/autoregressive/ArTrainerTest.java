@@ -102,7 +102,7 @@ class ArTrainerTest {
     try (NDManager manager = NDManager.newBaseManager()) {
       float[] before;
       try (Transformer model = new Transformer(manager, config, 99)) {
-        NDArray head = model.parameters().tensors().get("output.weight");
+        NDArray head = model.parameters().get("output.weight");
         head.addi(manager.randomNormal(0f, 1f, head.getShape(), head.getDataType()));
         before = logits(model, manager);
         ArCheckpoint.save(
@@ -165,7 +165,7 @@ class ArTrainerTest {
         assertThat(loaded.header().classNames()).containsExactly("a", "b", "c");
         // the legacy file was written from Transformer(seed 7): the converted weights are exactly those
         try (Transformer original = new Transformer(manager, loaded.header().config(), 7)) {
-          assertSameTensors(original.parameters().tensors(), loaded.model().parameters().tensors());
+          assertSameTensors(original.parameters(), loaded.model().parameters());
         }
       }
     }

@@ -39,7 +39,7 @@ class TransformerTest {
 
   /** The head starts at zero (all logits equal); give it values so the tests see real logits. */
   static void randomiseHead(Transformer m, long seed) {
-    NDArray head = m.parameters().tensors().get("output.weight");
+    NDArray head = m.parameters().get("output.weight");
     Random random = new Random(seed);
     float[] values = new float[Math.toIntExact(head.size())];
     for (int i = 0; i < values.length; i++) {
@@ -55,7 +55,7 @@ class TransformerTest {
       NDArray logits = fresh.forward(m.create(new long[] {1, 2, 3}, new Shape(1, 3)), m.create(new long[] {0}), false);
       assertThat(logits.getShape()).isEqualTo(new Shape(1, 4, 11));
       assertThat(logits.abs().max().getFloat()).isZero();
-      assertThat(fresh.parameters().count()).isEqualTo(tinyConfig().parameterCount());
+      assertThat(fresh.parameterCount()).isEqualTo(tinyConfig().parameterCount());
     }
   }
 

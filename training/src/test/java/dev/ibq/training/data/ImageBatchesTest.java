@@ -28,7 +28,7 @@ class ImageBatchesTest {
       ImageBatches batches = new ImageBatches(new FashionMnistImages(test), preprocessor, 4, 7);
       NDArray batch = batches.next(manager);
       assertThat(batch.getShape()).isEqualTo(new Shape(4, 1, 32, 32));
-      int[] order = ImageBatches.permutation(test.size(), 7, 0);
+      int[] order = dev.ibq.training.run.BatchOrder.permutation(test.size(), 7, 0);
       float[] expected = preprocessor.apply(test.image(order[1]));
       assertThat(Arrays.copyOfRange(batch.toFloatArray(), 1024, 2048)).containsExactly(expected);
       assertThat(batch.min().getFloat()).isGreaterThanOrEqualTo(-1f);
@@ -38,18 +38,18 @@ class ImageBatchesTest {
 
   @Test
   void permutationIsAFunctionOfSeedAndEpochAndSeekReplaysTheSameBatches() {
-    int[] a = ImageBatches.permutation(1000, 3, 5);
-    assertThat(ImageBatches.permutation(1000, 3, 5)).containsExactly(a);
-    assertThat(ImageBatches.permutation(1000, 3, 6)).isNotEqualTo(a);
+    int[] a = dev.ibq.training.run.BatchOrder.permutation(1000, 3, 5);
+    assertThat(dev.ibq.training.run.BatchOrder.permutation(1000, 3, 5)).containsExactly(a);
+    assertThat(dev.ibq.training.run.BatchOrder.permutation(1000, 3, 6)).isNotEqualTo(a);
     assertThat(Arrays.stream(a).sorted().toArray()).containsExactly(ImageBatches.range(0, 1000));
     try (NDManager manager = NDManager.newBaseManager()) {
       ImageBatches first = new ImageBatches(new FashionMnistImages(test), preprocessor, 3000, 1);
       first.next(manager);
       first.next(manager);
       first.next(manager); // 9000 of 10000 used
-      ImageBatches.Position saved = first.position();
+      dev.ibq.training.run.BatchOrder.Position saved = first.position();
       float[] fourth = first.next(manager).toFloatArray(); // starts epoch 1: a batch never straddles epochs
-      assertThat(first.position()).isEqualTo(new ImageBatches.Position(1, 3000));
+      assertThat(first.position()).isEqualTo(new dev.ibq.training.run.BatchOrder.Position(1, 3000));
       ImageBatches replay = new ImageBatches(new FashionMnistImages(test), preprocessor, 3000, 1);
       replay.seek(saved);
       // (Arrays.equals: assertj's containsExactly is quadratic on 3 million floats)

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import dev.ibq.image.PreprocessingSpec;
+import dev.ibq.training.importer.ReferenceConfig;
 import dev.ibq.training.importer.ReferenceWeights;
 import dev.ibq.training.optim.AdamW;
 import dev.ibq.training.run.Checkpoint;
@@ -31,6 +32,9 @@ import java.util.Map;
  * discriminator.safetensors             PatchDiscriminator weights and BatchNorm running statistics
  * optimizer-generator.safetensors       AdamW moments (exp_avg.KEY, exp_avg_sq.KEY) of the generator, metadata step
  * optimizer-discriminator.safetensors   AdamW moments of the discriminator
+ * reference.yaml                        SEED-Voken's run config for this architecture (only when it uses GroupNorm(32),
+ *                                       the reference's fixed group count): model.safetensors loads strictly into the
+ *                                       generator it builds
  * </pre>
  *
  * <p>Loading always rebuilds the model from the stored config, never from presets or command-line defaults.
@@ -44,6 +48,8 @@ public final class TokenizerCheckpoint {
   public static final String GENERATOR = "generator";
   public static final String DISCRIMINATOR = "discriminator";
   public static final String STATE_FILE = Checkpoint.STATE_FILE;
+  /** The run config in SEED-Voken's LightningCLI layout that builds the module model.safetensors loads into. */
+  public static final String REFERENCE_YAML = "reference.yaml";
 
   private static final Gson GSON = new Gson();
 
@@ -152,9 +158,13 @@ public final class TokenizerCheckpoint {
    */
   static Path save(Path runDir, Contents c) {
     Path dir = Checkpoint.stepDirectory(runDir, c.state().step());
-    Path written = Checkpoint.writer(dir, Checkpoint.Stage.TOKENIZER, c.state().step(), referenceClass(c.config()))
+    Checkpoint.Writer writer = Checkpoint.writer(dir, Checkpoint.Stage.TOKENIZER, c.state().step(), referenceClass(c.config()))
         .text(ConfigFiles.CONFIG_FILE, ConfigFiles.toYaml(c.config()))
-        .state(c.state())
+        .state(c.state());
+    if (c.config().architecture().groupNormGroups() == ReferenceConfig.REFERENCE_GROUPS) {
+      writer.text(REFERENCE_YAML, ReferenceWeights.referenceYaml(c.config().architecture()));
+    }
+    Path written = writer
         .weights(EMA, c.emaModel().stateDict(), modelMetadata(c.config()))
         .weights(GENERATOR, c.model().stateDict(), Map.of())
         .weights(DISCRIMINATOR, c.discriminator().stateDict(), Map.of())

@@ -14,6 +14,7 @@ import dev.ibq.training.data.LabelledImages;
 import dev.ibq.training.data.TrainingData;
 import dev.ibq.training.optim.AdamW;
 import dev.ibq.training.report.MetricsLog;
+import dev.ibq.training.run.BatchOrder;
 import dev.ibq.training.report.ProgressBar;
 import dev.ibq.training.report.TrainingCurves;
 import dev.ibq.training.tokenizer.IbqTokenizerModel;
@@ -218,7 +219,7 @@ public final class TokenizerTrainer {
         TokenizerCheckpoint.restore(resumeDir, contents(resumeState));
         ema.restoreUpdates(resumeState.emaUpdates());
         lecam.restore(resumeState.lecamRealEma(), resumeState.lecamFakeEma());
-        batches.seek(new ImageBatches.Position(resumeState.dataEpoch(), resumeState.dataOffset()));
+        batches.seek(new BatchOrder.Position(resumeState.dataEpoch(), resumeState.dataOffset()));
         this.startStep = resumeState.step();
         this.elapsedBefore = resumeState.elapsedSeconds();
         LOG.info("Resuming {} from step {} ({})", config.preset(), startStep, resumeDir);
@@ -338,7 +339,7 @@ public final class TokenizerTrainer {
     }
 
     TrainingState state(long step, double elapsed) {
-      ImageBatches.Position p = batches.position();
+      BatchOrder.Position p = batches.position();
       return new TrainingState(
           step, p.epoch(), p.offset(), lecam.realEma(), lecam.fakeEma(), ema.updates(), generatorAdam.updates(),
           discriminatorAdam.updates(), spec.toCanonicalString(), device.device().toString(), elapsed);

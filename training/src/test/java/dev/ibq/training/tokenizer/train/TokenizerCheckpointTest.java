@@ -5,11 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.ibq.training.importer.ReferenceConfig;
+import dev.ibq.training.importer.TokenizerImporter;
+import dev.ibq.training.optim.AdamW;
 import dev.ibq.training.run.Checkpoint;
+import dev.ibq.training.tokenizer.IbqTokenizerModel;
+import dev.ibq.training.tokenizer.PatchDiscriminator;
+import dev.ibq.training.tokenizer.TokenizerArchitecture;
 import dev.ibq.training.weights.Safetensors;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,6 +90,46 @@ class TokenizerCheckpointTest {
       assertThatThrownBy(() -> TokenizerCheckpoint.load(dir.resolve("nothing"), manager))
           .hasMessageContaining("is not a tokenizer checkpoint");
     }
+  }
+
+  @Test
+  void aReferenceShapedCheckpointCarriesReferenceYamlAndItsModelLoadsStrictlyIntoTheReferenceModules() throws Exception {
+    Path fixtureYaml = Path.of(TokenizerCheckpointTest.class.getResource("/reference/tiny-ibq.yaml").toURI());
+    TokenizerArchitecture arch = ReferenceConfig.read(fixtureYaml).architecture();
+    TokenizerTrainingConfig config = TokenizerPresets.get("fmnist-cpu").withOverrides(
+        Map.of("architecture", RecordTree.toTree(arch)), "test", List.of());
+    Path run = dir.resolve("run");
+    Path written;
+    try (NDManager manager = NDManager.newBaseManager()) {
+      IbqTokenizerModel model = IbqTokenizerModel.create(arch, manager);
+      IbqTokenizerModel ema = IbqTokenizerModel.create(arch, manager);
+      PatchDiscriminator d = new PatchDiscriminator(manager, arch.inChannels(), 8, 1);
+      TrainingState state = new TrainingState(3, 0, 12, 0, 0, 3, 3, 3, "x", "cpu", 1);
+      written = TokenizerCheckpoint.save(run, new TokenizerCheckpoint.Contents(config, state, model, ema, d,
+          AdamW.adam(model.parameters(), manager, 0.5, 0.9, 1e-8, Map.of()),
+          AdamW.adam(d.parameters(), manager, 0.5, 0.9, 1e-8, Map.of())));
+      Path yaml = written.resolve(TokenizerCheckpoint.REFERENCE_YAML);
+      assertThat(ReferenceConfig.read(yaml).architecture()).isEqualTo(arch);
+      // The importer, which reads reference checkpoints, takes model.safetensors + reference.yaml as they are.
+      TokenizerImporter.Loaded back = TokenizerImporter.load(
+          TokenizerImporter.Request.of(written.resolve("model.safetensors"), yaml), manager);
+      assertSame(ema.stateDict(), back.model().stateDict());
+    }
+    assertThat(Files.readSymbolicLink(run.resolve("checkpoints/last")).toString()).isEqualTo("step-3");
+
+    String python = dev.ibq.training.importer.PythonForTests.withTorch();
+    Assumptions.assumeTrue(python != null, "python3 with torch, numpy, yaml and PIL is not installed: the strict load into the"
+        + " PyTorch reference modules is skipped.");
+    Path images = Path.of(TokenizerCheckpointTest.class.getResource("/reference/images").toURI());
+    Process process = new ProcessBuilder(python, "src/test/python/make_reference_fixture.py", "check", "--weights",
+            written.resolve("model.safetensors").toString(), "--images", images.toString(), "--config",
+            written.resolve(TokenizerCheckpoint.REFERENCE_YAML).toString())
+        .redirectOutput(dir.resolve("check.json").toFile())
+        .redirectError(dir.resolve("check.err").toFile())
+        .start();
+    assertThat(process.waitFor(5, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+    assertThat(process.exitValue()).as("the PyTorch check failed: %s", Files.readString(dir.resolve("check.err"))).isZero();
+    assertThat(Files.readString(dir.resolve("check.json"))).contains("<All keys matched successfully>");
   }
 
   private static void assertSame(Map<String, NDArray> expected, Map<String, NDArray> actual) {
