@@ -9,7 +9,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
@@ -40,7 +39,6 @@ public interface ImageInputs {
   /** A Fashion-MNIST split from the installed IDX files. */
   static ImageInputs fashionMnist(FashionMnist.Split split) throws IOException {
     FashionMnist data = FashionMnist.load(split);
-    String prefix = "fmnist-" + split.name().toLowerCase(Locale.ROOT) + "-";
     return new ImageInputs() {
       @Override
       public int size() {
@@ -54,7 +52,7 @@ public interface ImageInputs {
 
       @Override
       public String id(int i) {
-        return prefix + String.format(Locale.ROOT, "%05d", i);
+        return data.imageId(i);
       }
 
       @Override

@@ -5,8 +5,8 @@ import com.google.gson.GsonBuilder;
 import dev.ibq.image.ImageRejectedException;
 import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.image.Preprocessor;
-import dev.ibq.schemas.PreprocessingDescriptor;
 import dev.ibq.schemas.TokenRecord;
+import dev.ibq.schemas.TokenRecords;
 import dev.ibq.runtime.OnnxTokenizer;
 import dev.ibq.model.TokenizerInfo;
 import dev.ibq.training.report.ProgressBar;
@@ -100,7 +100,7 @@ public final class TokenFileEncoder {
               + info.valuesPerImage() + "; the export is inconsistent.");
     }
     Preprocessor pre = new Preprocessor(spec);
-    PreprocessingDescriptor descriptor = spec.toDescriptor();
+    TokenRecords.Model model = TokenRecords.Model.of(info);
     int total = options.limit() > 0 ? Math.min(options.limit(), inputs.size()) : inputs.size();
     Path cp = checkpointFile(output);
     SpecificDatumWriter<TokenRecord> datum = new SpecificDatumWriter<>(TokenRecord.class);
@@ -160,7 +160,7 @@ public final class TokenFileEncoder {
           long micros = (System.nanoTime() - t0) / 1000 / b;
           for (int j = 0; j < b; j++) {
             int i = accepted.get(j);
-            writer.append(record(info, descriptor, inputs, i, tokens[j], now, micros));
+            writer.append(record(model, inputs, i, tokens[j], now, micros));
           }
           written += b;
         }
@@ -197,26 +197,9 @@ public final class TokenFileEncoder {
   }
 
   private static TokenRecord record(
-      TokenizerInfo info, PreprocessingDescriptor descriptor, ImageInputs inputs, int i, int[] tokens, Instant now, long micros) {
-    List<Integer> list = new ArrayList<>(tokens.length);
-    for (int t : tokens) {
-      list.add(t);
-    }
-    return TokenRecord.newBuilder()
-        .setImageId(inputs.id(i))
-        .setTokens(list)
-        .setGridHeight(info.gridHeight())
-        .setGridWidth(info.gridWidth())
-        .setCodebookSize(info.codebookSize())
-        .setTokenizerId(info.tokenizerId())
-        .setTokenizerName(info.name())
-        .setPreprocessing(descriptor)
-        .setLabel(inputs.label(i))
-        .setAttributes(Map.of("input_index", Integer.toString(i)))
-        .setEventTime(now)
-        .setProcessingTime(now)
-        .setEncodeLatencyMicros(micros)
-        .build();
+      TokenRecords.Model model, ImageInputs inputs, int i, int[] tokens, Instant now, long micros) {
+    TokenRecords.Image image = TokenRecords.Image.of(inputs.id(i), inputs.label(i), Map.of("input_index", Integer.toString(i)), now);
+    return TokenRecords.of(model, image, tokens, now, micros);
   }
 
   private static void checkResumable(Checkpoint s, TokenizerInfo info, ImageInputs inputs, int total, Path output)

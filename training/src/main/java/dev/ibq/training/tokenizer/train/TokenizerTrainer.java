@@ -9,6 +9,7 @@ import ai.djl.training.GradientCollector;
 import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.image.Preprocessor;
 import dev.ibq.image.source.FashionMnist;
+import dev.ibq.model.CodeUsage;
 import dev.ibq.training.data.ImageBatches;
 import dev.ibq.training.data.LabelledImages;
 import dev.ibq.training.data.TrainingData;
@@ -176,7 +177,7 @@ public final class TokenizerTrainer {
     final WeightEma ema;
     final LecamEma lecam;
     final ImageBatches batches;
-    final RecentCodeUsage recent;
+    final CodeUsage recent;
     final long startStep;
     final double elapsedBefore;
     final LossWeights w;
@@ -207,7 +208,7 @@ public final class TokenizerTrainer {
       this.ema = new WeightEma(config.emaDecay(), config.emaWarmup(), emaModel.stateDict(), model.stateDict());
       this.lecam = new LecamEma(w.lecamDecay());
       this.batches = new ImageBatches(train, preprocessor, config.batchSize(), config.seed());
-      this.recent = new RecentCodeUsage(config.architecture().codebookSize(), config.utilizationWindow());
+      this.recent = CodeUsage.lastSteps(config.architecture().codebookSize(), config.utilizationWindow());
       if (resumeDir != null) {
         TokenizerCheckpoint.restore(resumeDir, contents(resumeState), root);
         ema.restoreUpdates(resumeState.emaUpdates());
@@ -401,7 +402,7 @@ public final class TokenizerTrainer {
         ema.update(model.stateDict(), scope);
 
         int[] indices = q.indices().toType(DataType.INT32, false).toIntArray();
-        recent.add(indices);
+        recent.addStep(indices);
         sums.add(total, l1, quant, entropy, dLoss, gAdv, perceptual, q.perplexity());
         if (sums.needsSaturation && config.architecture().quantizer() == QuantizerType.IBQ) {
           sums.maxProbability = scalar(q.logits().softmax(1).max(new int[] {1}).mean());
@@ -506,7 +507,7 @@ public final class TokenizerTrainer {
       n++;
     }
 
-    Map<String, Double> row(long step, int steps, double imagesPerSecond, RecentCodeUsage recent, TokenizerTrainingConfig config) {
+    Map<String, Double> row(long step, int steps, double imagesPerSecond, CodeUsage recent, TokenizerTrainingConfig config) {
       int k = Math.max(1, n);
       Map<String, Double> row = new LinkedHashMap<>();
       row.put("step", (double) step);
