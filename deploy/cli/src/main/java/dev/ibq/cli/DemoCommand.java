@@ -11,7 +11,7 @@ import dev.ibq.image.source.ImageRecords;
 import dev.ibq.runtime.OnnxDecoder;
 import dev.ibq.runtime.OnnxTokenizer;
 import dev.ibq.model.TokenizerMetadata;
-import dev.ibq.training.export.TokenizerExporter;
+import dev.ibq.training.export.TokenizerExport;
 import dev.ibq.training.report.ReconstructionGrid;
 import dev.ibq.training.tokenizer.train.TokenizerPresets;
 import dev.ibq.local.cluster.ProjectPaths;
@@ -158,7 +158,7 @@ public final class DemoCommand implements Callable<Integer> {
       throw new IllegalStateException("Training was stopped by SIG" + trainedRun.stoppedBy() + " at step " + trainedRun.finalStep()
           + "; checkpoint " + trainedRun.lastCheckpoint() + " (resume it with ./ibq train-tokenizer --resume).");
     }
-    ExportCommand.run(trainedRun.lastCheckpoint(), null, 0, exported, null, TokenizerExporter.DEFAULT_CHUNK, 0);
+    TokenizerExport.run(TokenizerExport.Options.ofCheckpoint(trainedRun.lastCheckpoint(), exported));
     return new Tokenizer(
         exported,
         String.format(Locale.ROOT, "trained now: fmnist-sharp, %d steps (%.0f images/s), exported to %s",
