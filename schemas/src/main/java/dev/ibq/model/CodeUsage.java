@@ -171,8 +171,13 @@ public final class CodeUsage {
     return (double) used / counts.length;
   }
 
-  /** exp(-sum_k p_k ln p_k) over the counted indices, in [1, K]; 0 when nothing was counted. O(K). */
+  /** exp({@link #entropy()}), in [1, K]; 0 when nothing was counted. O(K). */
   public double perplexity() {
+    return total == 0 ? 0.0 : Math.exp(entropy());
+  }
+
+  /** -sum_k p_k ln p_k over the counted indices, in nats, in [0, ln K]; 0 when nothing was counted. O(K). */
+  public double entropy() {
     if (total == 0) {
       return 0.0;
     }
@@ -184,7 +189,7 @@ public final class CodeUsage {
         entropy -= p * Math.log(p);
       }
     }
-    return Math.exp(entropy);
+    return entropy;
   }
 
   /** Forgets everything counted (and the window's contents). */

@@ -19,6 +19,7 @@ class CodeUsageTest {
     assertThat(usage.utilization()).isEqualTo(3.0 / 8);
     // H = 1/2 ln 2 + 2 * 1/4 ln 4 = 1.5 ln 2; perplexity = 2^1.5
     assertThat(usage.perplexity()).isCloseTo(Math.pow(2, 1.5), within(1e-12));
+    assertThat(usage.entropy()).isCloseTo(1.5 * Math.log(2), within(1e-12));
   }
 
   @Test
