@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
     })
 public final class GenerateCommand implements Callable<Integer> {
 
-  @Option(names = "--checkpoint", required = true, description = "AR checkpoint (ar-checkpoint.ar from train-ar).")
+  @Option(names = "--checkpoint", required = true, description = "AR checkpoint: the --out folder of train-ar (its checkpoints/last) or a checkpoints/step-N directory.")
   Path checkpoint;
 
   @Option(names = "--decoder", required = true, description = "decoder.onnx of the tokenizer the AR model was trained for.")

@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
       BenchTokenizerCommand.class,
       ExportCommand.class,
       ImportTokenizerCommand.class,
+      ConvertCheckpointCommand.class,
       EncodeCommand.class,
       DecodeCommand.class,
       InspectCommand.class,

@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
     description = {
       "Train the class-conditional autoregressive transformer (Llama-style, 2-D RoPE, AdaLN) on token records",
       "from an Avro file written by './ibq encode' or from the Kafka token topic (a bounded read).",
-      "Writes ar-checkpoint.ar, metrics.jsonl and loss-curve.png to --out."
+      "Writes checkpoints/step-N (and checkpoints/last), metrics.jsonl and loss-curve.png to --out."
     })
 public final class TrainArCommand implements Callable<Integer> {
 
@@ -76,7 +76,7 @@ public final class TrainArCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--resume", description = "Continue from ar-checkpoint.ar in --out.")
+  @Option(names = "--resume", description = "Continue from checkpoints/last in --out.")
   boolean resume;
 
   @Option(names = "--out", defaultValue = "runs/ar", description = "Output folder (default ${DEFAULT-VALUE}).")

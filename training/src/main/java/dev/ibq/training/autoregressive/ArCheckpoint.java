@@ -5,29 +5,73 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import dev.ibq.training.optim.AdamW;
+import dev.ibq.training.run.Checkpoint;
+import dev.ibq.training.tokenizer.train.RecordTree;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
 
 /**
- * An AR checkpoint: the {@link ArConfig} that built the model, the tokenizer it was trained for, the training step,
- * the weights by name, and (optionally) the AdamW moments for resuming.
+ * An AR checkpoint: a {@link Checkpoint} directory (stage autoregressive) holding
  *
- * <p>File layout: magic {@code IBQ-AR-1}, a UTF-8 JSON header ({@link Header}), then the weights and the
- * moments, each as (name, DJL-encoded tensor). Written to a temporary file and moved into place atomically.
+ * <pre>
+ * checkpoint.json          manifest (step, reference class, file sizes)
+ * config.yaml              model: the ArConfig; training: the ArTrainConfig (absent when unknown);
+ *                          tokenizer: id, name, preprocessing of the training records; class_names
+ * state.json               ArTrainingState: step, data position, seed (batch order, label dropout, dropout masks)
+ * model.safetensors        the transformer under LlamaGen's GPT keys (see below)
+ * optimizer.safetensors    AdamW moments exp_avg.KEY / exp_avg_sq.KEY, metadata step (absent for a model-only save)
+ * </pre>
+ *
+ * <p>Keys and shapes of model.safetensors (C width, K codebook, F SwiGLU width, L layers), as in LlamaGen's
+ * {@code autoregressive/models/gpt.py} {@code Transformer}:
+ *
+ * <pre>
+ * tok_embeddings.weight                 (K, C)
+ * cls_embedding.embedding_table.weight  (classes + 1, C)     the last row is the null class (class_dropout_prob > 0)
+ * layers.N.attention.wqkv.weight        (3C, C)              rows [0, C) q, [C, 2C) k, [2C, 3C) v (n_kv_head = n_head)
+ * layers.N.attention.wo.weight          (C, C)
+ * layers.N.feed_forward.w1|w3.weight    (F, C),  w2 (C, F)   F = find_multiple(int(2 * 4C / 3), multiple_of)
+ * layers.N.attention_norm.weight        (C)
+ * layers.N.ffn_norm.weight              (C)
+ * norm.weight                           (C)
+ * output.weight                         (K, C)
+ * </pre>
+ *
+ * NOTE: where this model departs from LlamaGen's GPT (so its weights load strictly into a LlamaGen-style module
+ * with these additions, as training/src/test/python/make_reference_fixture.py builds it, not into gpt.py as is):
+ * (1) AdaLN class conditioning (IBQ.md), extra keys {@code layers.N.adaLN_modulation.1.weight} (6C, C) /
+ * {@code .bias} (6C) and {@code adaLN_modulation.1.weight} (2C, C) / {@code .bias} (2C) before the head; LlamaGen
+ * conditions only through the class token. (2) The class token's RoPE: LlamaGen's {@code precompute_freqs_cis_2d}
+ * gives the {@code cls_token_num} prefix positions a zero cos/sin table (q and k of the class token become 0); here
+ * the class token is not rotated (cos 1, sin 0). The grid's 2-D RoPE itself is LlamaGen's: pairs (2j, 2j+1), the
+ * first d/4 pairs by row, the last d/4 by column, frequencies base^(-j / (d/4)); our grid may be non-square.
+ * (3) One class token ({@code cls_token_num = 1}), logits of all N positions (LlamaGen's training slice).
+ *
+ * <p>Checkpoints of the earlier single-file format ({@code ar-checkpoint.ar}, magic {@code IBQ-AR-1}) are converted
+ * once with {@code ./ibq convert-checkpoint} ({@link #convertLegacy}).
  */
 public final class ArCheckpoint {
 
-  private static final String MAGIC = "IBQ-AR-1";
+  /** The reference class whose module tree (plus the AdaLN keys, see above) takes model.safetensors. */
+  public static final String REFERENCE_CLASS = "autoregressive.models.gpt.Transformer";
+
+  private static final String LEGACY_MAGIC = "IBQ-AR-1";
+  /** The file name train-ar used for the earlier format. */
+  static final String LEGACY_FILE = "ar-checkpoint.ar";
   private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
   private ArCheckpoint() {}
@@ -52,107 +96,223 @@ public final class ArCheckpoint {
       ArTrainConfig trainConfig,
       java.util.List<String> classNames) {}
 
-  /** A loaded checkpoint: the rebuilt model (caller closes it) and the optimizer moments if saved. */
-  public record Loaded(Header header, Transformer model, Map<String, NDArray> firstMoments,
-      Map<String, NDArray> secondMoments) implements AutoCloseable {
+  /**
+   * The RNG and data-order state of a run ({@code state.json}): the batch of step s is positions
+   * [s * batch, (s + 1) * batch) of the epoch-wise permutations of the seed; label dropout and dropout masks are
+   * seeded by (seed, step), so these numbers are the whole random state.
+   *
+   * @param step optimizer steps done
+   * @param dataPosition position of the next sequence in the stream of permutations
+   * @param seed the run's seed
+   */
+  public record ArTrainingState(long step, long dataPosition, long seed) {}
+
+  /** A loaded checkpoint: the rebuilt model (caller closes it). */
+  public static final class Loaded implements AutoCloseable {
+    private final Header header;
+    private final Transformer model;
+    private final Checkpoint checkpoint;
+
+    private Loaded(Header header, Transformer model, Checkpoint checkpoint) {
+      this.header = header;
+      this.model = model;
+      this.checkpoint = checkpoint;
+    }
+
+    public Header header() {
+      return header;
+    }
+
+    public Transformer model() {
+      return model;
+    }
+
+    /** Restores the AdamW moments and update count saved with the model (for resuming). */
+    public void restoreOptimizer(AdamW optimizer) {
+      checkpoint.restore(Checkpoint.MODEL, optimizer);
+    }
+
     @Override
     public void close() {
       model.close();
     }
   }
 
-  public static void save(Path file, Header header, Transformer model, AdamW optimizer) {
+  /** Writes the checkpoint directory {@code dir} (replacing one there); {@code optimizer} may be null (a model-only save). */
+  public static Path save(Path dir, Header header, Transformer model, AdamW optimizer) {
+    long batch = header.trainConfig() == null ? 0 : header.trainConfig().batchSize();
+    long seed = header.trainConfig() == null ? 0 : header.trainConfig().seed();
+    Checkpoint.Writer writer = Checkpoint.writer(dir, Checkpoint.Stage.AUTOREGRESSIVE, header.step(), REFERENCE_CLASS)
+        .text(Checkpoint.CONFIG_FILE, toYaml(header))
+        .state(new ArTrainingState(header.step(), header.step() * batch, seed))
+        .weights(Checkpoint.MODEL, model.parameters().tensors(), modelMetadata(header.config()));
+    if (optimizer != null) {
+      writer.optimizer(Checkpoint.MODEL, optimizer);
+    }
+    return writer.commit();
+  }
+
+  /** LlamaGen's ModelArgs for this config, so a reader can build the module from the weight file alone. */
+  private static Map<String, String> modelMetadata(ArConfig c) {
+    Map<String, Object> args = new LinkedHashMap<>();
+    args.put("dim", c.dim());
+    args.put("n_layer", c.nLayers());
+    args.put("n_head", c.nHeads());
+    args.put("multiple_of", c.ffnMultipleOf());
+    args.put("vocab_size", c.vocabSize());
+    args.put("num_classes", c.numClasses());
+    args.put("cls_token_num", 1);
+    args.put("grid_height", c.gridHeight());
+    args.put("grid_width", c.gridWidth());
+    args.put("rope_base", c.ropeBase());
+    args.put("norm_eps", c.normEps());
+    args.put("class_dropout_prob", c.classDropout());
+    args.put("ada_ln", true);
+    Map<String, String> metadata = new LinkedHashMap<>();
+    metadata.put("ibq.reference_class", REFERENCE_CLASS);
+    metadata.put("ibq.model_args", new Gson().toJson(args));
+    return metadata;
+  }
+
+  /** Reads only what the checkpoint (a checkpoint directory or a train-ar output folder) says about itself. */
+  public static Header readHeader(Path dir) {
+    return header(open(dir));
+  }
+
+  /** Rebuilds the model from the checkpoint's own config and loads its weights. */
+  public static Loaded load(Path dir, NDManager manager) {
+    Checkpoint checkpoint = open(dir);
+    Header header = header(checkpoint);
+    Transformer model = new Transformer(manager, header.config(), 0);
     try {
-      Path dir = file.toAbsolutePath().getParent();
-      Files.createDirectories(dir);
-      Path tmp = dir.resolve(file.getFileName() + ".tmp"); // default permissions, unlike createTempFile
-      try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
-        out.write(MAGIC.getBytes(StandardCharsets.US_ASCII));
-        byte[] json = GSON.toJson(header).getBytes(StandardCharsets.UTF_8);
-        out.writeInt(json.length);
-        out.write(json);
-        writeTensors(out, model.parameters().tensors());
-        writeTensors(out, optimizer == null ? Map.of() : optimizer.firstMoments());
-        writeTensors(out, optimizer == null ? Map.of() : optimizer.secondMoments());
-      }
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Could not write the AR checkpoint " + file + ": " + e.getMessage(), e);
+      checkpoint.load(Checkpoint.MODEL, model.parameters().tensors());
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
     }
+    return new Loaded(header, model, checkpoint);
   }
 
-  /** Reads only the header (no tensors). */
-  public static Header readHeader(Path file) {
-    try (DataInputStream in = open(file)) {
-      return header(in, file);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Could not read the AR checkpoint " + file + ": " + e.getMessage(), e);
+  private static Checkpoint open(Path dir) {
+    if (isLegacy(dir)) {
+      throw new IllegalArgumentException(
+          dir + " is an AR checkpoint in the earlier single-file format (" + LEGACY_MAGIC + "), which this version no longer"
+              + " reads directly. Convert it once: ./ibq convert-checkpoint --in " + dir + " --out <new directory>"
+              + " (the weights are copied bit for bit into safetensors under the same keys).");
     }
+    if (!Files.exists(dir)) {
+      throw new IllegalArgumentException(
+          "AR checkpoint " + dir + " does not exist; pass the output folder of train-ar or one of its checkpoints/step-N.");
+    }
+    Path found = Checkpoint.find(dir);
+    if (found == null && isLegacy(dir.resolve(LEGACY_FILE))) {
+      return open(dir.resolve(LEGACY_FILE)); // says how to convert it
+    }
+    return Checkpoint.open(found == null ? dir : found, Checkpoint.Stage.AUTOREGRESSIVE);
   }
 
-  /** Rebuilds the model from the checkpoint's own config and loads its weights, without the optimizer state. */
-  public static Loaded load(Path file, NDManager manager) {
-    return load(file, manager, false);
+  private static String toYaml(Header header) {
+    Map<String, Object> tree = new LinkedHashMap<>();
+    tree.put("model", RecordTree.toTree(header.config()));
+    if (header.trainConfig() != null) {
+      tree.put("training", RecordTree.toTree(header.trainConfig()));
+    }
+    Map<String, Object> tokenizer = new LinkedHashMap<>();
+    tokenizer.put("id", header.tokenizerId());
+    tokenizer.put("name", header.tokenizerName());
+    tokenizer.put("preprocessing", header.preprocessing());
+    tree.put("tokenizer", tokenizer);
+    tree.put("class_names", header.classNames() == null ? List.of() : header.classNames());
+    DumperOptions options = new DumperOptions();
+    options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+    options.setIndent(2);
+    return new Yaml(options).dump(tree);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Header header(Checkpoint checkpoint) {
+    String source = checkpoint.directory().resolve(Checkpoint.CONFIG_FILE).toString();
+    Object loaded;
+    try {
+      loaded = new Yaml(new SafeConstructor(new LoaderOptions())).load(checkpoint.text(Checkpoint.CONFIG_FILE));
+    } catch (YAMLException e) {
+      throw new IllegalArgumentException(source + " is not valid YAML: " + e.getMessage(), e);
+    }
+    if (!(loaded instanceof Map<?, ?> tree) || !(tree.get("model") instanceof Map<?, ?> model)
+        || !(tree.get("tokenizer") instanceof Map<?, ?> tokenizer)) {
+      throw new IllegalArgumentException(source + " must be a map with the sections model, tokenizer (and training); the checkpoint is damaged.");
+    }
+    ArConfig config = RecordTree.fromTree(ArConfig.class, (Map<String, ?>) model, source + " model");
+    ArTrainConfig train = tree.get("training") instanceof Map<?, ?> t
+        ? RecordTree.fromTree(ArTrainConfig.class, (Map<String, ?>) t, source + " training")
+        : null;
+    List<String> classNames = tree.get("class_names") instanceof List<?> names
+        ? names.stream().map(String::valueOf).toList()
+        : List.of();
+    return new Header(
+        config, text(tokenizer.get("id")), text(tokenizer.get("name")), text(tokenizer.get("preprocessing")),
+        checkpoint.step(), train, classNames);
+  }
+
+  private static String text(Object value) {
+    return value == null ? null : String.valueOf(value);
+  }
+
+  /** True for a file of the earlier single-file format. */
+  static boolean isLegacy(Path file) {
+    if (!Files.isRegularFile(file)) {
+      return false;
+    }
+    try (InputStream in = Files.newInputStream(file)) {
+      return LEGACY_MAGIC.equals(new String(in.readNBytes(LEGACY_MAGIC.length()), StandardCharsets.US_ASCII));
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /**
-   * Rebuilds the model from the checkpoint's own config and loads its weights; with {@code optimizerState} also
-   * the AdamW moments (for resuming), otherwise they are skipped.
+   * Rewrites a checkpoint of the earlier single-file format ({@code IBQ-AR-1}: JSON header, then weights and AdamW
+   * moments as DJL-encoded tensors) as a checkpoint directory {@code out}, the same tensors bit for bit under the
+   * same keys.
    */
-  public static Loaded load(Path file, NDManager manager, boolean optimizerState) {
-    try (DataInputStream in = open(file)) {
-      Header header = header(in, file);
-      Transformer model = new Transformer(manager, header.config(), 0);
-      Map<String, NDArray> weights = readTensors(in, manager);
-      if (!weights.keySet().equals(model.parameters().tensors().keySet())) {
-        model.close();
-        throw new IllegalArgumentException(
-            "AR checkpoint " + file + " holds tensors " + weights.keySet() + " but its config builds "
-                + model.parameters().tensors().keySet() + ".");
+  public static Path convertLegacy(Path legacy, Path out, NDManager manager) {
+    if (!isLegacy(legacy)) {
+      throw new IllegalArgumentException(legacy + " is not an AR checkpoint of the earlier format (a file starting with " + LEGACY_MAGIC + ").");
+    }
+    try (NDManager scratch = manager.newSubManager();
+        DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(legacy)))) {
+      Header header = header(in, legacy);
+      Map<String, NDArray> weights = readTensors(in, scratch);
+      Map<String, NDArray> first = readTensors(in, scratch);
+      Map<String, NDArray> second = readTensors(in, scratch);
+      try (Transformer model = new Transformer(scratch, header.config(), 0)) {
+        if (!weights.keySet().equals(model.parameters().tensors().keySet())) {
+          throw new IllegalArgumentException(
+              legacy + " holds tensors " + weights.keySet() + " but its config builds " + model.parameters().tensors().keySet() + ".");
+        }
+        weights.forEach((name, values) -> model.parameters().tensors().get(name).set(values.toByteBuffer()));
+        AdamW optimizer = null;
+        if (!first.isEmpty()) {
+          optimizer = AdamW.adam(model.parameters().tensors(), scratch, 0.9, 0.95, 1e-8, Map.of());
+          optimizer.restore(first, second, header.step());
+        }
+        return save(out, header, model, optimizer);
       }
-      weights.forEach(
-          (name, values) -> {
-            model.parameters().assign(name, values);
-            values.close();
-          });
-      if (!optimizerState) {
-        return new Loaded(header, model, Map.of(), Map.of());
-      }
-      Map<String, NDArray> first = readTensors(in, manager);
-      Map<String, NDArray> second = readTensors(in, manager);
-      return new Loaded(header, model, first, second);
     } catch (IOException e) {
-      throw new UncheckedIOException("Could not read the AR checkpoint " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("Could not read the AR checkpoint " + legacy + ": " + e.getMessage(), e);
     }
-  }
-
-  private static DataInputStream open(Path file) throws IOException {
-    if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException("AR checkpoint " + file + " does not exist.");
-    }
-    return new DataInputStream(new BufferedInputStream(Files.newInputStream(file)));
   }
 
   private static Header header(DataInputStream in, Path file) throws IOException {
-    byte[] magic = new byte[MAGIC.length()];
+    byte[] magic = new byte[LEGACY_MAGIC.length()];
     in.readFully(magic);
-    if (!MAGIC.equals(new String(magic, StandardCharsets.US_ASCII))) {
+    if (!LEGACY_MAGIC.equals(new String(magic, StandardCharsets.US_ASCII))) {
       throw new IllegalArgumentException(
-          file + " is not an AR checkpoint (it does not start with " + MAGIC + "); pass a file written by train-ar.");
+          file + " is not an AR checkpoint (it does not start with " + LEGACY_MAGIC + "); pass a file written by train-ar.");
     }
     byte[] json = new byte[in.readInt()];
     in.readFully(json);
     return GSON.fromJson(new String(json, StandardCharsets.UTF_8), Header.class);
-  }
-
-  private static void writeTensors(DataOutputStream out, Map<String, NDArray> tensors) throws IOException {
-    out.writeInt(tensors.size());
-    for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
-      out.writeUTF(e.getKey());
-      byte[] bytes = e.getValue().encode();
-      out.writeInt(bytes.length);
-      out.write(bytes);
-    }
   }
 
   private static Map<String, NDArray> readTensors(DataInputStream in, NDManager manager) throws IOException {

@@ -9,6 +9,7 @@ import ai.djl.training.GradientCollector;
 import com.google.gson.Gson;
 import dev.ibq.training.autoregressive.data.TokenDataset;
 import dev.ibq.training.optim.AdamW;
+import dev.ibq.training.run.Checkpoint;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * weight decay 0.05, global gradient clip 1.0, dropout and class-label dropout (labels replaced by the null class,
  * which teaches the unconditional model that guidance needs).
  *
- * <p>Writes to the output folder: {@code ar-checkpoint.ar} (config, tokenizer id, weights, optimizer state),
+ * <p>Writes to the output folder: {@code checkpoints/step-N/} and the link {@code checkpoints/last} (each an
+ * {@link ArCheckpoint}: config, tokenizer id, weights under LlamaGen's keys, optimizer and RNG state; the same run
+ * layout as the tokenizer's),
  * {@code metrics.jsonl} (one JSON object per step and per validation), {@code loss-curve.png}. With resume, an
  * existing checkpoint there is continued (same config and tokenizer required).
  */
@@ -42,8 +45,6 @@ public final class ArTrainer {
   private static final Gson GSON = new Gson();
   private static final double LN2 = Math.log(2);
 
-  /** The checkpoint file name inside the output folder. */
-  public static final String CHECKPOINT = "ar-checkpoint.ar";
 
   private ArTrainer() {}
 
@@ -100,7 +101,7 @@ public final class ArTrainer {
     } catch (IOException e) {
       throw new UncheckedIOException("Could not create the output folder " + outDir + ": " + e.getMessage(), e);
     }
-    Path checkpoint = outDir.resolve(CHECKPOINT);
+    Path checkpoint = Checkpoint.last(outDir);
     Path metricsFile = outDir.resolve("metrics.jsonl");
     Path curveFile = outDir.resolve("loss-curve.png");
     Engine.getInstance().setRandomSeed((int) train.seed()); // dropout masks
@@ -109,8 +110,11 @@ public final class ArTrainer {
       Transformer model;
       ArCheckpoint.Loaded resumed = null;
       long startStep = 0;
-      if (resume && Files.isRegularFile(checkpoint)) {
-        ArCheckpoint.Loaded loaded = ArCheckpoint.load(checkpoint, manager, true);
+      if (resume && !Files.exists(checkpoint) && Files.exists(outDir.resolve(ArCheckpoint.LEGACY_FILE))) {
+        ArCheckpoint.load(outDir, manager); // throws: says how to convert the earlier format
+      }
+      if (resume && Files.exists(checkpoint)) {
+        ArCheckpoint.Loaded loaded = ArCheckpoint.load(checkpoint, manager);
         ArCheckpoint.Header header = loaded.header();
         if (!header.config().equals(config)) {
           loaded.close();
@@ -136,7 +140,7 @@ public final class ArTrainer {
           tensors, manager, train.beta1(), train.beta2(), 1e-8, train.weightDecay(), Map.of(),
           key -> ArParameters.decays(tensors.get(key)));
       if (resumed != null) {
-        optimizer.restore(resumed.firstMoments(), resumed.secondMoments(), startStep);
+        resumed.restoreOptimizer(optimizer);
       }
       try (model;
           optimizer;
@@ -149,7 +153,7 @@ public final class ArTrainer {
             model.parameters().count(), trainSet.size(), validationSet == null ? 0 : validationSet.size(),
             config.sequenceLength(), config.vocabSize());
         return loop(
-            model, optimizer, train, trainSet, validationSet, startStep, checkpoint, metrics, metricsFile,
+            model, optimizer, train, trainSet, validationSet, startStep, outDir, metrics, metricsFile,
             curveFile, classNames);
       }
     } catch (IOException e) {
@@ -159,7 +163,7 @@ public final class ArTrainer {
 
   private static Result loop(
       Transformer model, AdamW optimizer, ArTrainConfig train, TokenDataset trainSet, TokenDataset validationSet,
-      long startStep, Path checkpoint, BufferedWriter metrics, Path metricsFile, Path curveFile,
+      long startStep, Path outDir, BufferedWriter metrics, Path metricsFile, Path curveFile,
       List<String> classNames)
       throws IOException {
     ArConfig config = model.config();
@@ -177,12 +181,15 @@ public final class ArTrainer {
     long tailStart = startStep + Math.max(0, (train.steps() - startStep) * 9 / 10);
     long startNanos = System.nanoTime();
     int skipped = 0;
+    Path checkpoint = null;
     for (long step = startStep; step < train.steps(); step++) {
       float lr = train.learningRateAt(step);
       long[] inputs = new long[batch * (n - 1)];
       long[] targets = new long[batch * n];
       long[] labels = new long[batch];
       Random labelDrop = new Random(train.seed() * 1_000_003L + step);
+      // Dropout masks seeded by (seed, step) too, so a resumed run draws the masks an uninterrupted one would.
+      Engine.getInstance().setRandomSeed((int) (train.seed() * 1_000_003L + step));
       for (int b = 0; b < batch; b++) {
         int index = order.index(step * batch + b);
         int[] row = trainSet.tokens()[index];
@@ -260,12 +267,13 @@ public final class ArTrainer {
       }
       metrics.flush();
       if (last || (train.checkpointEvery() > 0 && done % train.checkpointEvery() == 0)) {
-        ArCheckpoint.save(
-            checkpoint,
+        checkpoint = ArCheckpoint.save(
+            Checkpoint.stepDirectory(outDir, done),
             new ArCheckpoint.Header(
                 config, trainSet.tokenizerId(), trainSet.tokenizerName(), trainSet.preprocessing(), done, train,
                 classNames),
             model, optimizer);
+        Checkpoint.pointLastAt(outDir, checkpoint);
       }
     }
     double seconds = (System.nanoTime() - startNanos) / 1e9;

@@ -13,7 +13,7 @@
  * encode}) or a bounded read of the Kafka token topic; one tokenizer id per dataset.
  *
  * <p>Commands: {@code ./ibq train-ar --tokens tokens.avro --out runs/ar} ({@link
- * dev.ibq.training.autoregressive.ArTrainer}), {@code ./ibq generate --checkpoint runs/ar/ar-checkpoint.ar --decoder
+ * dev.ibq.training.autoregressive.ArTrainer}), {@code ./ibq generate --checkpoint runs/ar --decoder
  * decoder.onnx --out grid.png} ({@link dev.ibq.training.autoregressive.ArGenerator}, {@link
  * dev.ibq.training.autoregressive.ArSampler}), {@code ./ibq train-classifier} and {@code ./ibq bench-ar}
  * (class accuracy and domain FID, {@link dev.ibq.training.autoregressive.eval}).

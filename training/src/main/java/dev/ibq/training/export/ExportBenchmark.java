@@ -16,6 +16,7 @@ import dev.ibq.model.ExecutionProvider;
 import dev.ibq.runtime.OnnxTokenizer;
 import dev.ibq.model.TokenizerMetadata;
 import dev.ibq.training.tokenizer.IbqTokenizerModel;
+import dev.ibq.training.tokenizer.IndexPropagationQuantizer;
 import dev.ibq.training.tokenizer.TokenizerArchitecture;
 import dev.ibq.training.tokenizer.train.TokenizerCheckpoint;
 import dev.ibq.training.tokenizer.train.TokenizerPresets;
@@ -327,7 +328,7 @@ public final class ExportBenchmark {
   private static byte[] quantizerModel(float[] codebook, int k, int d, int chunk) {
     OnnxGraph g = new OnnxGraph("quantizer");
     g.input("z", TensorProto.DataType.FLOAT, -1, d);
-    String idx = new QuantizerGraph(g, codebook, k, d, chunk, false).argmaxFlat("z");
+    String idx = new QuantizerGraph(g, codebook, k, d, chunk, IndexPropagationQuantizer.KIND).argmaxFlat("z");
     g.node("Identity", new String[] {idx}, new String[] {"index"});
     g.output("index", TensorProto.DataType.INT64, -1);
     return g.model("quantizer benchmark", Map.of()).toByteArray();

@@ -10,7 +10,7 @@ import dev.ibq.runtime.OnnxDecoder;
 import dev.ibq.runtime.OnnxTokenizer;
 import dev.ibq.model.TokenizerMetadata;
 import dev.ibq.training.tokenizer.IbqTokenizerModel;
-import dev.ibq.training.tokenizer.QuantizerType;
+import dev.ibq.training.tokenizer.QuantizerKind;
 import dev.ibq.training.tokenizer.TokenizerArchitecture;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,8 +24,8 @@ import java.util.List;
  *
  * <ul>
  *   <li>Encoder: the ONNX token ids must equal DJL's at {@value #MIN_AGREEMENT} of all positions or more, and
- *       every disagreement must be a near-tie: the two codes' scores (z . c_k for IBQ, z . c_k -
- *       ||c_k||^2 / 2 for VQ, with DJL's z) differ by at most {@value #TIE_TOLERANCE} x max(1, |score|).
+ *       every disagreement must be a near-tie: the two codes' scores ({@link QuantizerKind#score}: z . c_k for IBQ,
+ *       z . c_k - ||c_k||^2 / 2 for VQ, with DJL's z) differ by at most {@value #TIE_TOLERANCE} x max(1, |score|).
  *       Two float32 implementations sum a D-term dot product in different orders, so exact ties can flip.
  *   <li>Decoder: on DJL's tokens, ONNX and DJL images agree within {@value #DECODER_TOLERANCE} max abs.
  * </ul>
@@ -100,7 +100,7 @@ public final class ParityCheck {
     int tokens = arch.tokensPerImage();
     int d = arch.codeDim();
     float[] codebook = model.quantizer().embedding().toFloatArray(); // (K, D)
-    boolean vq = arch.quantizer() == QuantizerType.VQ;
+    QuantizerKind kind = arch.quantizerKind();
     long equal = 0;
     double maxMargin = 0;
     double decoderDiff = 0;
@@ -132,8 +132,9 @@ public final class ParityCheck {
                 equal++;
                 continue;
               }
-              double sa = score(zs, i, p, tokens, d, codebook, a, vq);
-              double so = score(zs, i, p, tokens, d, codebook, o, vq);
+              double[] zp = position(zs, i, p, tokens, d);
+              double sa = kind.score(zp, codebook, a);
+              double so = kind.score(zp, codebook, o);
               double margin = Math.abs(sa - so);
               maxMargin = Math.max(maxMargin, margin);
               disagreements.add(new Disagreement(start + i, p, a, o, margin, Math.abs(sa)));
@@ -155,17 +156,13 @@ public final class ParityCheck {
         count, (long) count * tokens, equal, disagreements, maxMargin, decoderDiff, onnxNanos / 1e9, djlNanos / 1e9);
   }
 
-  /** Score of code k at position p of image i: z . c_k (minus ||c_k||^2 / 2 for VQ), in double. */
-  private static double score(float[] z, int i, int p, int tokens, int d, float[] codebook, int k, boolean vq) {
-    double s = 0;
-    double sq = 0;
+  /** The quantizer input (D) at position p of image i of z (B, D, h*w). */
+  private static double[] position(float[] z, int i, int p, int tokens, int d) {
+    double[] out = new double[d];
     for (int c = 0; c < d; c++) {
-      double zc = z[(i * d + c) * tokens + p]; // z is (B, D, h*w)
-      double cc = codebook[k * d + c];
-      s += zc * cc;
-      sq += cc * cc;
+      out[c] = z[(i * d + c) * tokens + p];
     }
-    return vq ? s - sq / 2 : s;
+    return out;
   }
 
   /** The first {@code count} images of a Fashion-MNIST split, preprocessed with {@code spec}, NCHW. */

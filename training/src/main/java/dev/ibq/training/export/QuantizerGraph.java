@@ -4,12 +4,16 @@ import static dev.ibq.training.export.OnnxGraph.intAttr;
 import static dev.ibq.training.export.OnnxGraph.ints;
 
 import ai.onnx.proto.OnnxMl.TensorProto;
+import dev.ibq.training.tokenizer.GraphWriter;
+import dev.ibq.training.tokenizer.QuantizerKind;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The IBQ quantizer's index inside an ONNX graph: index = argmax_k z . c_k per token position (maximum
- * inner product, IBQ.md step 3), ties broken toward the lowest k as {@code argmax} does.
+ * The quantizer's index inside an ONNX graph: index = argmax_k s_k(z) per token position, ties broken toward the
+ * lowest k as {@code argmax} does, where the scores s_k are written by the {@link QuantizerKind} ({@link
+ * QuantizerKind#exportScores}): for IBQ s_k = z . c_k (maximum inner product, IBQ.md step 3). The chunking below
+ * is the same for every kind; the text speaks of "logits" for the scores.
  *
  * <p>Shape legend: B batch, D code dim, K codebook size, H' x W' grid, N = B*H'*W', Kc chunk size, M
  * number of chunks = ceil(K / Kc).
@@ -22,8 +26,8 @@ import java.util.List;
  * logits before computing the next: peak extra memory is N*Kc floats. Each chunk's search breaks ties toward the lower index, and chunk offsets are increasing,
  * so the overall tie rule equals a single argmax over K.
  *
- * <p>For the VQ baseline ({@code nearest = true}) the index is argmin_k ||z - c_k||^2, computed as
- * argmax_k (z . c_k - ||c_k||^2 / 2) with the per-code bias stored beside each chunk.
+ * <p>For the VQ baseline the index is argmin_k ||z - c_k||^2, which its kind writes as argmax_k (z . c_k -
+ * ||c_k||^2 / 2) with the per-code bias stored beside each chunk.
  */
 final class QuantizerGraph {
   /** Codes per block of the two-level in-chunk search. */
@@ -34,14 +38,14 @@ final class QuantizerGraph {
   private final int k;
   private final int d;
   private final int chunk;
-  private final boolean nearest;
+  private final QuantizerKind kind;
 
   /**
    * @param codebook (K, D) row-major
    * @param chunk codes per chunk Kc; K or more means a single MatMul + ArgMax
-   * @param nearest false: maximum inner product (IBQ); true: nearest code by L2 distance (VQ)
+   * @param kind writes the scores of each chunk
    */
-  QuantizerGraph(OnnxGraph g, float[] codebook, int k, int d, int chunk, boolean nearest) {
+  QuantizerGraph(OnnxGraph g, float[] codebook, int k, int d, int chunk, QuantizerKind kind) {
     if (chunk < 1) {
       throw new IllegalArgumentException("The quantizer chunk size is " + chunk + "; expected at least 1 code.");
     }
@@ -50,7 +54,7 @@ final class QuantizerGraph {
     this.k = k;
     this.d = d;
     this.chunk = Math.min(chunk, k);
-    this.nearest = nearest;
+    this.kind = kind;
   }
 
   /** Token ids (B, H', W') int32 of z (B, D, H', W'). */
@@ -62,7 +66,7 @@ final class QuantizerGraph {
     return g.op("Cast", "tokens_i32", new String[] {grid}, intAttr("to", TensorProto.DataType.INT32.getNumber()));
   }
 
-  /** argmax_k of z . c_k for z (N, D); returns (N) int64 indices. */
+  /** argmax_k of the kind's scores s_k(z) for z (N, D); returns (N) int64 indices. */
   String argmaxFlat(String z) {
     int chunks = (k + chunk - 1) / chunk;
     if (chunks == 1) {
@@ -134,23 +138,24 @@ final class QuantizerGraph {
     return new String[] {value, local};
   }
 
-  /** z . c_k for the codes [from, from+size), minus ||c_k||^2 / 2 when nearest. */
+  /** The kind's scores of the codes [from, from+size), (N, size). */
   private String logits(String z, String ct, int from, int size, String suffix) {
-    String dots = g.op("MatMul", "logits" + suffix, new String[] {z, ct}); // (N, size)
-    if (!nearest) {
-      return dots;
-    }
-    float[] bias = new float[size];
-    for (int j = 0; j < size; j++) {
-      double sq = 0;
-      for (int i = 0; i < d; i++) {
-        double v = codebook[(from + j) * d + i];
-        sq += v * v;
+    return kind.exportScores(writer(g), z, ct, codebook, d, from, size, suffix);
+  }
+
+  /** The kind's view of the graph being built. */
+  static GraphWriter writer(OnnxGraph g) {
+    return new GraphWriter() {
+      @Override
+      public String constant(String stem, float[] values, long... dims) {
+        return g.floats(g.fresh(stem), values, dims);
       }
-      bias[j] = (float) (-0.5 * sq);
-    }
-    String b = g.floats("half_neg_sq_norm" + suffix, bias, size); // (size)
-    return g.op("Add", "neg_half_distance" + suffix, new String[] {dots, b}); // (N, size)
+
+      @Override
+      public String op(String opType, String stem, String... inputs) {
+        return g.op(opType, stem, inputs);
+      }
+    };
   }
 
   /** Codes [from, from+size) of the (K, D) codebook as a (D, size) row-major block. */

@@ -7,7 +7,6 @@ import static dev.ibq.training.export.OnnxGraph.stringAttr;
 
 import ai.onnx.proto.OnnxMl.TensorProto;
 import dev.ibq.model.TokenizerMetadata;
-import dev.ibq.training.tokenizer.QuantizerType;
 import dev.ibq.training.tokenizer.TokenizerArchitecture;
 
 /**
@@ -20,7 +19,7 @@ import dev.ibq.training.tokenizer.TokenizerArchitecture;
  * <ul>
  *   <li>Encoder: images (B, C, H, W) float -> conv_in -> down levels (ResnetBlocks, AttnBlocks at
  *       attn_resolutions, Downsample) -> mid (block_1, attn_1, block_2) -> norm_out, swish, conv_out ->
- *       quant_conv (B, D, H', W') -> {@link QuantizerGraph} argmax_k z . c_k -> tokens (B, H', W') int32.
+ *       quant_conv (B, D, H', W') -> {@link QuantizerGraph} argmax_k of the quantizer kind's scores -> tokens (B, H', W') int32.
  *   <li>Decoder: tokens (B, H', W') int32 -> Gather(C, tokens) (B, H', W', D) -> (B, D, H', W') ->
  *       post_quant_conv -> conv_in -> mid -> up levels (ResnetBlocks x (n+1), AttnBlocks, Upsample) ->
  *       norm_out, swish, conv_out -> images (B, C, H, W) float.
@@ -74,7 +73,7 @@ final class TokenizerGraphs {
     x = conv(g, x, "encoder.conv_out", blockIn, arch.zChannels(), 3, 1, 1);
     String z = conv(g, x, "quant_conv", arch.zChannels(), arch.codeDim(), 1, 1, 0); // (B, D, H', W')
     float[] codebook = weights.take("quantize.embedding.weight", arch.codebookSize(), arch.codeDim()); // (K, D)
-    String tokens = new QuantizerGraph(g, codebook, arch.codebookSize(), arch.codeDim(), chunk, arch.quantizer() == QuantizerType.VQ).tokens(z, res);
+    String tokens = new QuantizerGraph(g, codebook, arch.codebookSize(), arch.codeDim(), chunk, arch.quantizerKind()).tokens(z, res);
     g.node("Identity", new String[] {tokens}, new String[] {TokenizerMetadata.TOKENS});
     g.output(TokenizerMetadata.TOKENS, TensorProto.DataType.INT32, -1, res, res);
     return g;

@@ -1,6 +1,7 @@
 package dev.ibq.training.importer;
 
-import dev.ibq.training.tokenizer.QuantizerType;
+import dev.ibq.training.tokenizer.QuantizerKind;
+import dev.ibq.training.tokenizer.QuantizerKinds;
 import dev.ibq.training.tokenizer.TokenizerArchitecture;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,8 +24,8 @@ import org.yaml.snakeyaml.error.YAMLException;
  *
  * <p>The architecture comes from {@code ddconfig} (taming's Encoder / Decoder arguments), {@code n_embed} (K) and
  * {@code embed_dim} (D); GroupNorm has 32 groups, as the reference's {@code Normalize} fixes. The quantizer comes from
- * the model class: SEED-Voken's {@code IBQ} is {@link QuantizerType#IBQ}; taming's / SEED-Voken's {@code VQModel}
- * (VectorQuantizer2, nearest neighbour) is {@link QuantizerType#VQ}. Every {@code ddconfig} key must be known; an
+ * the model class, through {@link QuantizerKind#referenceModelClasses()}: SEED-Voken's {@code IBQ} is the kind IBQ;
+ * taming's / SEED-Voken's {@code VQModel} (VectorQuantizer2, nearest neighbour) is VQ. Every {@code ddconfig} key must be known; an
  * option that would change what the network computes and that this project does not implement ({@code double_z},
  * {@code remap}, {@code l2_normalize} for VQ, ...) is an error naming it. Other model arguments configure training
  * (loss, optimiser, schedule) and are listed in {@link #ignoredKeys()} or, when this importer does not know them,
@@ -46,13 +47,6 @@ public record ReferenceConfig(
     List<String> ignoredKeys,
     List<String> unknownKeys,
     Boolean useEma) {
-
-  /** The model classes this importer maps, with their quantizer. */
-  public static final Map<String, QuantizerType> MODEL_CLASSES = Map.of(
-      "src.IBQ.models.ibqgan.IBQ", QuantizerType.IBQ,
-      "src.IBQ.models.ibqgan_pretrain.IBQ", QuantizerType.IBQ,
-      "src.IBQ.models.ibqgan.VQModel", QuantizerType.VQ,
-      "taming.models.vqgan.VQModel", QuantizerType.VQ);
 
   /** GroupNorm groups of the reference's Normalize(). */
   public static final int REFERENCE_GROUPS = 32;
@@ -101,11 +95,11 @@ public record ReferenceConfig(
     } else {
       throw new ImportException("The config " + source + " names no model class: 'model' has neither class_path nor target (keys " + model.keySet() + ").");
     }
-    QuantizerType quantizer = MODEL_CLASSES.get(modelClass);
+    QuantizerKind quantizer = QuantizerKinds.forReferenceModelClass(modelClass);
     if (quantizer == null) {
       throw new ImportException(
           "The config " + source + " builds the model class '" + modelClass + "', whose quantizer this project does not have. Supported: "
-              + new TreeSet<>(MODEL_CLASSES.keySet()) + " (IBQ, and VectorQuantizer2 nearest-neighbour VQ). Lookup-free (Open-MAGVIT2),"
+              + QuantizerKinds.referenceModelClasses() + " (IBQ, and VectorQuantizer2 nearest-neighbour VQ). Lookup-free (Open-MAGVIT2),"
               + " Gumbel and EMA quantizers are not implemented.");
     }
     List<String> ignored = new ArrayList<>();
@@ -118,8 +112,9 @@ public record ReferenceConfig(
     if (args.get("remap") != null) {
       throw new ImportException("The config " + source + " sets remap: " + args.get("remap") + "; index remapping is not implemented (remove it only if the checkpoint was trained without it).");
     }
-    if (quantizer == QuantizerType.VQ && Boolean.TRUE.equals(args.get("l2_normalize"))) {
-      throw new ImportException("The config " + source + " sets l2_normalize: true; the project's VQ quantizer uses unnormalised L2 distance, so its tokens would differ.");
+    String mismatch = quantizer.referenceMismatch(args);
+    if (mismatch != null) {
+      throw new ImportException("The config " + source + " " + mismatch);
     }
     int k = integer(source, "n_embed", args.get("n_embed"));
     int d = integer(source, "embed_dim", args.get("embed_dim"));
@@ -149,7 +144,7 @@ public record ReferenceConfig(
     TokenizerArchitecture arch;
     try {
       arch = new TokenizerArchitecture(
-          resolution, inChannels, outChannels, ch, chMult, numResBlocks, attn, zChannels, d, k, REFERENCE_GROUPS, dropout, quantizer);
+          resolution, inChannels, outChannels, ch, chMult, numResBlocks, attn, zChannels, d, k, REFERENCE_GROUPS, dropout, quantizer.name());
     } catch (IllegalArgumentException e) {
       throw new ImportException("The config " + source + " describes an architecture this project cannot build: " + e.getMessage(), e);
     }

@@ -1,7 +1,8 @@
 package dev.ibq.training.importer;
 
 import com.google.gson.GsonBuilder;
-import dev.ibq.training.tokenizer.QuantizerType;
+import dev.ibq.training.tokenizer.QuantizerKind;
+import dev.ibq.training.tokenizer.QuantizerKinds;
 import dev.ibq.training.tokenizer.TokenizerArchitecture;
 import dev.ibq.training.tokenizer.TokenizerModule;
 import dev.ibq.training.weights.Safetensors;
@@ -23,12 +24,19 @@ public final class ReferenceWeights {
 
   private ReferenceWeights() {}
 
-  /** The reference model class for a quantizer. */
-  public static String referenceClass(QuantizerType quantizer) {
-    return switch (quantizer) {
-      case IBQ -> "src.IBQ.models.ibqgan.IBQ";
-      case VQ -> "taming.models.vqgan.VQModel";
-    };
+  /**
+   * The reference model class for a quantizer kind (the first of its {@link QuantizerKind#referenceModelClasses()}).
+   *
+   * @throws ImportException when the kind has no reference counterpart
+   */
+  public static String referenceClass(String quantizer) {
+    QuantizerKind kind = QuantizerKinds.get(quantizer);
+    if (kind.referenceModelClasses().isEmpty()) {
+      throw new ImportException(
+          "The quantizer " + kind.name() + " has no reference (SEED-Voken / taming) model class, so its weights cannot be"
+              + " written for the reference code.");
+    }
+    return kind.referenceModelClasses().get(0);
   }
 
   /**

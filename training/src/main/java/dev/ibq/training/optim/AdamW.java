@@ -207,6 +207,11 @@ public final class AdamW implements AutoCloseable {
     this.updates = updateCount;
   }
 
+  /** Sets the update count t (the moments are restored in place through {@link #firstMoments()} / {@link #secondMoments()}). */
+  public void restoreUpdates(long updateCount) {
+    this.updates = updateCount;
+  }
+
   @Override
   public void close() {
     stateManager.close();

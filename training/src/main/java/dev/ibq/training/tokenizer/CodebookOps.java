@@ -5,13 +5,16 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
-/** Layout helpers shared by the quantizers (B batch, D code dim, h x w grid, N = B*h*w). */
-final class CodebookOps {
+/**
+ * Layout helpers shared by the quantizers (B batch, D code dim, h x w grid, N = B*h*w); public so that a quantizer
+ * kind outside this package (see {@link QuantizerKinds}) can use them too.
+ */
+public final class CodebookOps {
 
   private CodebookOps() {}
 
   /** (B, D, h, w) -> (N, D) in raster order per image; (N, D) is returned as is. */
-  static NDArray flatten(NDArray z, int codeDim) {
+  public static NDArray flatten(NDArray z, int codeDim) {
     Shape s = z.getShape();
     if (s.dimension() == 2 && s.get(1) == codeDim) {
       return z;
@@ -24,7 +27,7 @@ final class CodebookOps {
   }
 
   /** (N, D) back to the layout of {@code like}: (B, D, h, w) when like is 4-D. */
-  static NDArray unflattenVectors(NDArray flat, NDArray like) {
+  public static NDArray unflattenVectors(NDArray flat, NDArray like) {
     Shape s = like.getShape();
     if (s.dimension() == 2) {
       return flat;
@@ -33,14 +36,14 @@ final class CodebookOps {
   }
 
   /** (N) indices to (B, h, w) when like is 4-D, as INT32. */
-  static NDArray unflattenIndices(NDArray flatIndices, NDArray like) {
+  public static NDArray unflattenIndices(NDArray flatIndices, NDArray like) {
     Shape s = like.getShape();
     NDArray ints = flatIndices.toType(DataType.INT32, false);
     return s.dimension() == 2 ? ints : ints.reshape(s.get(0), s.get(2), s.get(3));
   }
 
   /** C[indices] for INT32/INT64 indices of any shape: result shape = indices shape + (D). */
-  static NDArray gatherRows(NDArray embedding, NDArray indices) {
+  public static NDArray gatherRows(NDArray embedding, NDArray indices) {
     Shape shape = indices.getShape();
     NDArray flat = indices.toType(DataType.INT64, false).reshape(-1); // (N)
     NDArray rows = embedding.get(new NDIndex("{}", flat)); // (N, D)
@@ -49,7 +52,7 @@ final class CodebookOps {
   }
 
   /** C[indices] laid out for the decoder: (B, h, w) -> (B, D, h, w); (N) -> (N, D). */
-  static NDArray codesFor(NDArray embedding, NDArray indices) {
+  public static NDArray codesFor(NDArray embedding, NDArray indices) {
     NDArray rows = gatherRows(embedding, indices);
     if (indices.getShape().dimension() == 3) {
       return rows.transpose(0, 3, 1, 2); // (B, D, h, w)
@@ -64,13 +67,13 @@ final class CodebookOps {
    * one_hot(index) as FLOAT32: (N) INT64 -> (N, K). NOTE: built from a comparison with arange(K) because the
    * PyTorch engine of DJL 0.36 does not implement {@code NDArray.oneHot}.
    */
-  static NDArray oneHot(NDArray index, int codebookSize) {
+  public static NDArray oneHot(NDArray index, int codebookSize) {
     NDArray codes = index.getManager().arange(0, codebookSize, 1, DataType.INT64).reshape(1, codebookSize); // (1, K)
     return index.toType(DataType.INT64, false).reshape(-1, 1).eq(codes).toType(DataType.FLOAT32, false); // (N, K)
   }
 
   /** How often each code occurs in {@code index} (any shape, integer): (K) FLOAT32, counted on the host. */
-  static NDArray counts(NDArray index, int codebookSize) {
+  public static NDArray counts(NDArray index, int codebookSize) {
     long[] ids = index.toType(DataType.INT64, false).toLongArray();
     float[] counts = new float[codebookSize];
     for (long id : ids) {
@@ -80,7 +83,7 @@ final class CodebookOps {
   }
 
   /** Mean squared error over all elements. */
-  static NDArray mse(NDArray a, NDArray b) {
+  public static NDArray mse(NDArray a, NDArray b) {
     return a.sub(b).square().mean();
   }
 }

@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * The IBQ visual tokenizer (SEED-Voken {@code IBQ} / taming {@code VQModel}): encoder -> quant_conv (1x1,
- * zChannels -> D) -> quantizer (IBQ or VQ) -> post_quant_conv (1x1, D -> zChannels) -> decoder.
+ * zChannels -> D) -> quantizer (a {@link QuantizerKind}: IBQ, VQ, ...) -> post_quant_conv (1x1, D -> zChannels) -> decoder.
  *
  * <p>Shape legend: B batch, C image channels, R resolution, D code dim, K codebook size, h x w token grid
  * (R / 2^(levels-1)), N = B*h*w. Images are (B, C, R, R) float32 in [-1, 1]; tokens are INT32 (B, h, w) in raster
@@ -36,8 +36,8 @@ import ai.djl.ndarray.types.Shape;
  *
  * <h2>Training</h2>
  * Call {@link #forward} inside a DJL {@code GradientCollector}; combine
- * {@link TokenizerLosses#l1}, {@link QuantizerOutput#quantizationLoss()} ({@link TokenizerLosses#QUANTIZATION_WEIGHT}),
- * {@link QuantizerOutput#entropyLoss()} ({@link TokenizerLosses#ENTROPY_WEIGHT}) and the adversarial term;
+ * {@link TokenizerLosses#l1}, each of the quantizer's {@link QuantizerOutput#losses()} times the weight its
+ * {@link LossTerm#weightKey()} names, and the adversarial term;
  * update every entry of {@link #parameters()} by key. Seed DJL ({@code Engine.getInstance().setRandomSeed})
  * before {@link #create} for reproducible initialisation.
  */
@@ -58,10 +58,7 @@ public final class IbqTokenizerModel extends TokenizerModule {
     this.architecture = arch;
     this.encoder = registerChild("encoder", new Encoder(manager, arch));
     this.decoder = registerChild("decoder", new Decoder(manager, arch));
-    this.quantizer = switch (arch.quantizer()) {
-      case IBQ -> registerChild("quantize", new IndexPropagationQuantizer(manager, arch.codebookSize(), arch.codeDim()));
-      case VQ -> registerChild("quantize", new VectorQuantizer(manager, arch.codebookSize(), arch.codeDim()));
-    };
+    this.quantizer = registerChild("quantize", arch.quantizerKind().create(manager, arch.codebookSize(), arch.codeDim()));
     this.quantConv = registerChild("quant_conv", new Conv2dLayer(manager, arch.zChannels(), arch.codeDim(), 1, 1, 0));
     this.postQuantConv = registerChild("post_quant_conv", new Conv2dLayer(manager, arch.codeDim(), arch.zChannels(), 1, 1, 0));
   }

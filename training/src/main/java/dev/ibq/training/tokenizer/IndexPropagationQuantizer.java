@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Index Backpropagation Quantization (Shi et al., arXiv 2412.02692), exactly as in {@code shared/IBQ.md}.
@@ -23,28 +25,27 @@ import ai.djl.ndarray.types.Shape;
  * 2.25 MSE(z, C[index]). Entropy loss: {@link TokenizerLosses#entropyLoss} of the same logits at temperature
  * 0.01 (weighted by {@link TokenizerLosses#ENTROPY_WEIGHT} in the generator loss).
  *
+ * <p>Loss terms ({@link QuantizerOutput#losses()}): {@code quant} (weight {@code losses.quantization}) and
+ * {@code entropy} (weight {@code losses.entropy}). Diagnostics: {@code batch_perplexity} every step and, once per
+ * log window, {@code p_max_mean}, the mean over positions of max_k softmax(l)_k (how saturated the selection is).
+ * Export ({@link #KIND}): the scores are the logits z . c_k (maximum inner product).
+ *
  * <p>Gradients (tests check them): with g = dL/dz_q, s_k = g.c_k, s_bar = sum_k p_k s_k: dL/dl_j = p_j (s_j -
  * s_bar); every code j receives p_j (s_j - s_bar) z (the selected code also g); z receives sum_j p_j (s_j -
  * s_bar) c_j.
  *
  * <p>Keys: {@code embedding.weight} (K, D), initialised N(0, 1).
  */
-public final class IndexPropagationQuantizer extends TokenizerModule implements Quantizer {
+public final class IndexPropagationQuantizer extends CodebookQuantizer {
 
   /** Beta on the codebook term of the double quantization loss. */
   public static final double BETA = 0.25;
 
-  private final int codebookSize;
-  private final int codeDim;
-  private final NDArray embedding;
+  /** The kind {@code IBQ}: maximum inner product over the codebook, the paper's method. */
+  public static final QuantizerKind KIND = new Kind();
 
   public IndexPropagationQuantizer(NDManager manager, int codebookSize, int codeDim) {
-    super(manager);
-    this.codebookSize = codebookSize;
-    this.codeDim = codeDim;
-    ModuleGroup embeddingGroup = registerChild("embedding", new ModuleGroup(manager));
-    this.embedding = embeddingGroup.addParameter(
-        "weight", manager.randomNormal(0f, 1f, new Shape(codebookSize, codeDim), DataType.FLOAT32));
+    super(manager, manager.randomNormal(0f, 1f, new Shape(codebookSize, codeDim), DataType.FLOAT32));
   }
 
   @Override
@@ -65,9 +66,26 @@ public final class IndexPropagationQuantizer extends TokenizerModule implements 
         CodebookOps.unflattenVectors(zQ, z),
         CodebookOps.unflattenVectors(zHard, z),
         logits,
-        quantLoss,
-        entropy,
+        List.of(new LossTerm("quant", quantLoss, "quantization"), new LossTerm("entropy", entropy, "entropy")),
         counts);
+  }
+
+  @Override
+  public QuantizerKind kind() {
+    return KIND;
+  }
+
+  /** Once per log window: {@code p_max_mean}, mean_n max_k softmax(l_n)_k of this batch's logits. */
+  @Override
+  public Map<String, Double> sampledDiagnostics(QuantizerOutput out) {
+    return Map.of("p_max_mean", scalar(out.logits().softmax(1).max(new int[] {1}).mean()));
+  }
+
+  /** max_k softmax(z C^T)_k per position: (N, D) -> (N). */
+  @Override
+  public NDArray maxProbabilities(NDArray flat) {
+    NDArray logits = flat.matMul(onManagerOf(flat, embedding.transpose())); // (N, K)
+    return logits.softmax(1).max(new int[] {1}); // (N)
   }
 
   /**
@@ -98,23 +116,42 @@ public final class IndexPropagationQuantizer extends TokenizerModule implements 
     return CodebookOps.unflattenIndices(logits.argMax(1), z);
   }
 
-  @Override
-  public NDArray codes(NDArray indices) {
-    return CodebookOps.codesFor(embedding, indices);
-  }
+  /** IBQ as a {@link QuantizerKind}. */
+  private static final class Kind implements QuantizerKind {
+    @Override
+    public String name() {
+      return "IBQ";
+    }
 
-  @Override
-  public NDArray embedding() {
-    return embedding;
-  }
+    @Override
+    public String description() {
+      return "Index Backpropagation Quantization (the paper): maximum inner product, every code receives a gradient";
+    }
 
-  @Override
-  public int codebookSize() {
-    return codebookSize;
-  }
+    @Override
+    public Quantizer create(NDManager manager, int codebookSize, int codeDim) {
+      return new IndexPropagationQuantizer(manager, codebookSize, codeDim);
+    }
 
-  @Override
-  public int codeDim() {
-    return codeDim;
+    /** z . c_k: one MatMul of z (N, D) with the chunk's codes (D, Kc). */
+    @Override
+    public String exportScores(
+        GraphWriter g, String z, String codesTransposed, float[] codebook, int codeDim, int from, int size, String suffix) {
+      return g.op("MatMul", "logits" + suffix, z, codesTransposed); // (N, Kc)
+    }
+
+    @Override
+    public double score(double[] z, float[] codebook, int code) {
+      double s = 0;
+      for (int c = 0; c < z.length; c++) {
+        s += z[c] * codebook[code * z.length + c];
+      }
+      return s;
+    }
+
+    @Override
+    public List<String> referenceModelClasses() {
+      return List.of("src.IBQ.models.ibqgan.IBQ", "src.IBQ.models.ibqgan_pretrain.IBQ");
+    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.ibq.training.tokenizer;
 
 import ai.djl.ndarray.NDArray;
+import java.util.List;
 
 /**
  * What a quantizer returns for one batch.
@@ -14,9 +15,8 @@ import ai.djl.ndarray.NDArray;
  * @param zQ what the decoder receives (through post_quant_conv): IBQ Ind.C, VQ z + sg(C[index] - z)
  * @param zHard C[index]; used only in the losses
  * @param logits (N, K) scores the index maximises: IBQ z.c_k (differentiable), VQ -||z - c_k||^2 (detached)
- * @param quantizationLoss scalar; IBQ the double quantization loss, VQ codebook + 0.25 commitment
- * @param entropyLoss scalar; sample entropy - batch entropy of softmax(logits / 0.01) (differentiable for IBQ,
- *     a detached statistic for VQ)
+ * @param losses the quantizer's loss terms, unweighted, in the order the trainer adds them: IBQ {@code quant} (the
+ *     double quantization loss) and {@code entropy}; VQ {@code quant} (codebook + 0.25 commitment)
  * @param codeCounts (K) FLOAT32, how often each code was chosen in this batch (no gradient)
  */
 public record QuantizerOutput(
@@ -25,9 +25,28 @@ public record QuantizerOutput(
     NDArray zQ,
     NDArray zHard,
     NDArray logits,
-    NDArray quantizationLoss,
-    NDArray entropyLoss,
+    List<LossTerm> losses,
     NDArray codeCounts) {
+
+  public QuantizerOutput {
+    losses = List.copyOf(losses);
+  }
+
+  /**
+   * The loss term called {@code name}.
+   *
+   * @throws IllegalArgumentException naming the terms there are
+   */
+  public NDArray loss(String name) {
+    for (LossTerm term : losses) {
+      if (term.name().equals(name)) {
+        return term.value();
+      }
+    }
+    throw new IllegalArgumentException(
+        "This quantizer has no loss term '" + name + "'; its terms are "
+            + String.join(", ", losses.stream().map(LossTerm::name).toList()) + ".");
+  }
 
   /** Codes chosen at least once in this batch. */
   public int usedCodes() {

@@ -60,11 +60,13 @@ public final class StepTimingBenchmark {
           try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             TokenizerOutput out = model.forward(x, true);
             reconstruction = out.reconstruction();
-            NDArray loss = TokenizerLosses.l1(reconstruction, x)
-                .add(out.quantizer().quantizationLoss())
-                .add(Scalars.mul(out.quantizer().entropyLoss(), TokenizerLosses.ENTROPY_WEIGHT))
-                .add(Scalars.mul(TokenizerLosses.generatorAdversarialLoss(discriminator.forward(reconstruction, true)),
-                    TokenizerLosses.GENERATOR_ADVERSARIAL_WEIGHT));
+            NDArray loss = TokenizerLosses.l1(reconstruction, x);
+            // NOTE: the quantizer's terms unweighted: a weight does not change what a step costs.
+            for (LossTerm term : out.quantizer().losses()) {
+              loss = loss.add(term.value());
+            }
+            loss = loss.add(Scalars.mul(TokenizerLosses.generatorAdversarialLoss(discriminator.forward(reconstruction, true)),
+                TokenizerLosses.GENERATOR_ADVERSARIAL_WEIGHT));
             collector.backward(loss);
           }
           long t1 = System.nanoTime();
@@ -80,7 +82,7 @@ public final class StepTimingBenchmark {
           }
         }
       }
-      return new Result(arch.quantizer().name(), arch.codebookSize(), arch.codeDim(), batch, median(generator), median(full),
+      return new Result(arch.quantizer(), arch.codebookSize(), arch.codeDim(), batch, median(generator), median(full),
           model.parameterCount());
     }
   }
@@ -118,7 +120,7 @@ public final class StepTimingBenchmark {
         .append(" CPU cores, torch intra-op threads ")
         .append(ai.djl.pytorch.jni.JniUtils.getNumThreads()).append(", preset fashionMnistCpu, median of ").append(steps).append(" steps, load average before: ")
         .append(loadAverage()).append('\n');
-    for (QuantizerType type : QuantizerType.values()) {
+    for (String type : QuantizerKinds.names()) {
       for (int k : ks) {
         TokenizerArchitecture arch = TokenizerArchitecture.fashionMnistCpu().withCodebookSize(k).withQuantizer(type);
         String line = run(arch, batch, steps).line();

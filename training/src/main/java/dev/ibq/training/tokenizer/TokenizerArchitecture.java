@@ -19,7 +19,8 @@ import java.util.List;
  * @param codebookSize K, the number of codes
  * @param groupNormGroups GroupNorm groups (32 in the reference); every channel count must be a multiple
  * @param dropout dropout rate inside ResnetBlocks (0 in the reference)
- * @param quantizer IBQ or the VQ baseline
+ * @param quantizer the name of a {@link QuantizerKinds registered quantizer kind} (IBQ, the VQ baseline, ...),
+ *     case-insensitive; stored as the kind's own spelling
  */
 public record TokenizerArchitecture(
     int resolution,
@@ -34,7 +35,7 @@ public record TokenizerArchitecture(
     int codebookSize,
     int groupNormGroups,
     double dropout,
-    QuantizerType quantizer) {
+    String quantizer) {
 
   public TokenizerArchitecture {
     if (chMult == null || chMult.isEmpty()) {
@@ -51,8 +52,12 @@ public record TokenizerArchitecture(
     requirePositive("codeDim", codeDim);
     requirePositive("codebookSize", codebookSize);
     requirePositive("groupNormGroups", groupNormGroups);
-    if (quantizer == null) {
-      throw new IllegalArgumentException("quantizer must be IBQ or VQ; got null.");
+    try {
+      quantizer = QuantizerKinds.get(quantizer).name();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "The key 'architecture.quantizer' expects one of " + String.join(", ", QuantizerKinds.names())
+              + " (the registered quantizer kinds); got '" + quantizer + "'.", e);
     }
     if (!(dropout >= 0 && dropout < 1)) {
       throw new IllegalArgumentException("dropout must be in [0, 1); got " + dropout + ".");
@@ -85,7 +90,7 @@ public record TokenizerArchitecture(
    */
   public static TokenizerArchitecture paperImageNet() {
     return new TokenizerArchitecture(
-        256, 3, 3, 128, List.of(1, 1, 2, 2, 4), 4, List.of(16), 256, 256, 16384, 32, 0.0, QuantizerType.IBQ);
+        256, 3, 3, 128, List.of(1, 1, 2, 2, 4), 4, List.of(16), 256, 256, 16384, 32, 0.0, IndexPropagationQuantizer.KIND.name());
   }
 
   /**
@@ -97,7 +102,7 @@ public record TokenizerArchitecture(
    */
   public static TokenizerArchitecture fashionMnistCpu() {
     return new TokenizerArchitecture(
-        32, 1, 1, 32, List.of(1, 2, 2), 1, List.of(8), 64, 256, 1024, 8, 0.0, QuantizerType.IBQ);
+        32, 1, 1, 32, List.of(1, 2, 2), 1, List.of(8), 64, 256, 1024, 8, 0.0, IndexPropagationQuantizer.KIND.name());
   }
 
   /** Number of resolution levels, chMult.size(). */
@@ -142,9 +147,15 @@ public record TokenizerArchitecture(
         groupNormGroups, dropout, quantizer);
   }
 
-  public TokenizerArchitecture withQuantizer(QuantizerType type) {
+  /** This architecture with the quantizer kind called {@code name} (case-insensitive). */
+  public TokenizerArchitecture withQuantizer(String name) {
     return new TokenizerArchitecture(
         resolution, inChannels, outChannels, ch, chMult, numResBlocks, attnResolutions, zChannels, codeDim,
-        codebookSize, groupNormGroups, dropout, type);
+        codebookSize, groupNormGroups, dropout, name);
+  }
+
+  /** The kind of {@link #quantizer()}, from {@link QuantizerKinds}. */
+  public QuantizerKind quantizerKind() {
+    return QuantizerKinds.get(quantizer);
   }
 }

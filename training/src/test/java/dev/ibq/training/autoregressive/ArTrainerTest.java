@@ -1,6 +1,7 @@
 package dev.ibq.training.autoregressive;
 
 import dev.ibq.training.optim.AdamW;
+import dev.ibq.training.run.Checkpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -97,7 +98,7 @@ class ArTrainerTest {
   @Test
   void checkpointRoundTripRebuildsTheSameModel() {
     ArConfig config = TransformerTest.tinyConfig();
-    Path file = dir.resolve("round-trip.ar");
+    Path file = dir.resolve("round-trip");
     try (NDManager manager = NDManager.newBaseManager()) {
       float[] before;
       try (Transformer model = new Transformer(manager, config, 99)) {
@@ -113,7 +114,86 @@ class ArTrainerTest {
         assertThat(loaded.header().classNames()).containsExactly("a", "b");
         assertThat(logits(loaded.model(), manager)).containsExactly(before);
       }
+      // The weights sit under LlamaGen's keys in model.safetensors; no optimizer state was saved.
+      Checkpoint saved = Checkpoint.open(file, Checkpoint.Stage.AUTOREGRESSIVE);
+      assertThat(saved.tensors(Checkpoint.MODEL, manager).keySet())
+          .contains("tok_embeddings.weight", "cls_embedding.embedding_table.weight", "layers.0.attention.wqkv.weight",
+              "layers.0.feed_forward.w2.weight", "layers.0.attention_norm.weight", "norm.weight", "output.weight");
+      assertThat(saved.manifest().files()).doesNotContainKey("optimizer.safetensors");
     }
+  }
+
+  @Test
+  void aResumedRunEndsWithTheSameWeightsAndMomentsBitForBitAsAnUninterruptedOne() throws Exception {
+    TokenDataset data = dataset("tok-exact");
+    // dropout 0.1 and label dropout 0.1: the masks of a resumed step must be the ones the uninterrupted run drew
+    ArTrainConfig six = new ArTrainConfig(6, 8, 3e-3f, 2, 0.05f, 0.9f, 0.95f, 1.0f, 5, 0, 2, 0f);
+    Path whole = dir.resolve("whole");
+    ArTrainer.run(config(data), six, data, whole);
+    // a second folder holding only the step-4 checkpoint of the same run, as if it had stopped there
+    Path cut = dir.resolve("cut");
+    Path step4 = Checkpoint.stepDirectory(cut, 4);
+    Files.createDirectories(step4);
+    try (var files = Files.list(Checkpoint.stepDirectory(whole, 4))) {
+      for (Path f : files.toList()) {
+        Files.copy(f, step4.resolve(f.getFileName()));
+      }
+    }
+    Checkpoint.pointLastAt(cut, step4);
+    ArTrainer.Result resumed = ArTrainer.run(config(data), six, data, cut, true, List.of());
+    assertThat(resumed.checkpoint()).isEqualTo(Checkpoint.stepDirectory(cut, 6).toAbsolutePath());
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Checkpoint a = Checkpoint.open(Checkpoint.stepDirectory(whole, 6), Checkpoint.Stage.AUTOREGRESSIVE);
+      Checkpoint b = Checkpoint.open(resumed.checkpoint(), Checkpoint.Stage.AUTOREGRESSIVE);
+      assertSameTensors(a.tensors(Checkpoint.MODEL, manager), b.tensors(Checkpoint.MODEL, manager));
+      assertSameTensors(a.optimizerTensors(Checkpoint.MODEL, manager), b.optimizerTensors(Checkpoint.MODEL, manager));
+      assertThat(b.text(Checkpoint.STATE_FILE)).isEqualTo(a.text(Checkpoint.STATE_FILE));
+    }
+  }
+
+  @Test
+  void aCheckpointOfTheEarlierFormatIsRefusedWithTheConversionAndConvertsBitForBit() throws Exception {
+    Path legacy = Path.of("src/test/resources/legacy/ar-checkpoint.ar");
+    try (NDManager manager = NDManager.newBaseManager()) {
+      assertThatThrownBy(() -> ArCheckpoint.load(legacy, manager))
+          .hasMessageContaining("IBQ-AR-1")
+          .hasMessageContaining("./ibq convert-checkpoint --in " + legacy);
+      Path converted = dir.resolve("converted");
+      ArCheckpoint.convertLegacy(legacy, converted, manager); // behind ./ibq convert-checkpoint (deploy/cli)
+      try (ArCheckpoint.Loaded loaded = ArCheckpoint.load(converted, manager)) {
+        assertThat(loaded.header().tokenizerId()).isEqualTo("tok-legacy");
+        assertThat(loaded.header().classNames()).containsExactly("a", "b", "c");
+        // the legacy file was written from Transformer(seed 7): the converted weights are exactly those
+        try (Transformer original = new Transformer(manager, loaded.header().config(), 7)) {
+          assertSameTensors(original.parameters().tensors(), loaded.model().parameters().tensors());
+        }
+      }
+    }
+  }
+
+  @Test
+  void aTruncatedOrMissingFileIsAnErrorNamingIt() throws Exception {
+    ArConfig config = TransformerTest.tinyConfig();
+    Path ckpt = dir.resolve("damaged");
+    try (NDManager manager = NDManager.newBaseManager(); Transformer model = new Transformer(manager, config, 1)) {
+      ArCheckpoint.save(ckpt, new ArCheckpoint.Header(config, "t", "n", "p", 1, null, List.of()), model, null);
+      Path weights = ckpt.resolve("model.safetensors");
+      byte[] bytes = Files.readAllBytes(weights);
+      Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length - 10));
+      assertThatThrownBy(() -> ArCheckpoint.load(ckpt, manager))
+          .hasMessageContaining("model.safetensors has " + (bytes.length - 10) + " bytes but was written with " + bytes.length);
+      Files.delete(weights);
+      assertThatThrownBy(() -> ArCheckpoint.load(ckpt, manager))
+          .hasMessageContaining("incomplete: model.safetensors is missing");
+      assertThatThrownBy(() -> ArCheckpoint.load(dir.resolve("nothing-here"), manager))
+          .hasMessageContaining("does not exist");
+    }
+  }
+
+  private static void assertSameTensors(java.util.Map<String, NDArray> expected, java.util.Map<String, NDArray> actual) {
+    assertThat(actual.keySet()).containsExactlyElementsOf(expected.keySet());
+    expected.forEach((key, value) ->
+        assertThat(actual.get(key).toFloatArray()).as(key).containsExactly(value.toFloatArray()));
   }
 
   @Test

@@ -9,7 +9,6 @@ import dev.ibq.image.source.FashionMnist;
 import dev.ibq.model.ExecutionProvider;
 import dev.ibq.runtime.OnnxTokenizer;
 import dev.ibq.training.tokenizer.IbqTokenizerModel;
-import dev.ibq.training.tokenizer.QuantizerType;
 import dev.ibq.training.tokenizer.TokenizerArchitecture;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -40,7 +39,7 @@ class ParityCheckTest {
 
   @Test
   void vqExportWithChunkedCodebookMatchesDjl(@TempDir Path dir) throws Exception {
-    check(TokenizerArchitecture.fashionMnistCpu().withQuantizer(QuantizerType.VQ), 300, 16, dir);
+    check(TokenizerArchitecture.fashionMnistCpu().withQuantizer("VQ"), 300, 16, dir);
   }
 
   private static void check(TokenizerArchitecture arch, int chunk, int count, Path dir) throws Exception {

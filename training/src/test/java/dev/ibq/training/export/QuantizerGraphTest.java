@@ -6,6 +6,8 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import dev.ibq.training.tokenizer.IndexPropagationQuantizer;
+import dev.ibq.training.tokenizer.VectorQuantizer;
 import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +26,7 @@ class QuantizerGraphTest {
       throws Exception {
     OnnxGraph g = new OnnxGraph("q");
     g.input("z", TensorProto.DataType.FLOAT, -1, d);
-    String idx = new QuantizerGraph(g, codebook, k, d, chunk, nearest).argmaxFlat("z");
+    String idx = new QuantizerGraph(g, codebook, k, d, chunk, nearest ? VectorQuantizer.KIND : IndexPropagationQuantizer.KIND).argmaxFlat("z");
     g.node("Identity", new String[] {idx}, new String[] {"index"});
     g.output("index", TensorProto.DataType.INT64, -1);
     byte[] bytes = g.model("test", Map.of()).toByteArray();
@@ -124,7 +126,7 @@ class QuantizerGraphTest {
     int d = 4;
     OnnxGraph g = new OnnxGraph("q");
     g.input("z", TensorProto.DataType.FLOAT, -1, d);
-    new QuantizerGraph(g, new float[k * d], k, d, 64, false).argmaxFlat("z");
+    new QuantizerGraph(g, new float[k * d], k, d, 64, IndexPropagationQuantizer.KIND).argmaxFlat("z");
     var nodes = g.model("q", Map.of()).getGraph().getNodeList();
     Map<String, ai.onnx.proto.OnnxMl.NodeProto> producer = new java.util.HashMap<>();
     nodes.forEach(n -> n.getOutputList().forEach(o -> producer.put(o, n)));

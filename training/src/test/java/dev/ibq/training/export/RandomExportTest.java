@@ -9,7 +9,6 @@ import dev.ibq.model.ExecutionProvider;
 import dev.ibq.runtime.OnnxDecoder;
 import dev.ibq.runtime.OnnxTokenizer;
 import dev.ibq.model.TokenizerInfo;
-import dev.ibq.training.tokenizer.QuantizerType;
 import dev.ibq.training.tokenizer.TokenizerArchitecture;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The exporter on random weights: graphs load in ONNX Runtime, chunking does not change tokens. */
 class RandomExportTest {
   static final TokenizerArchitecture TINY =
-      new TokenizerArchitecture(16, 1, 1, 16, List.of(1, 2), 1, List.of(8), 8, 8, 64, 8, 0.0, QuantizerType.IBQ);
+      new TokenizerArchitecture(16, 1, 1, 16, List.of(1, 2), 1, List.of(8), 8, 8, 64, 8, 0.0, "IBQ");
 
   @Test
   void chunkedAndUnchunkedEncodersAgreeAndDecoderRuns(@TempDir Path dir) throws Exception {

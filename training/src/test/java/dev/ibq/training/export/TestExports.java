@@ -1,7 +1,6 @@
 package dev.ibq.training.export;
 
 import dev.ibq.image.PreprocessingSpec;
-import dev.ibq.training.tokenizer.QuantizerType;
 import dev.ibq.training.tokenizer.TokenizerArchitecture;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -11,7 +10,7 @@ import java.util.List;
 public final class TestExports {
   /** 32x32x1 -> 16x16 tokens, K 64, D 8. */
   public static final TokenizerArchitecture SMALL =
-      new TokenizerArchitecture(32, 1, 1, 16, List.of(1, 2), 1, List.of(16), 8, 8, 64, 8, 0.0, QuantizerType.IBQ);
+      new TokenizerArchitecture(32, 1, 1, 16, List.of(1, 2), 1, List.of(16), 8, 8, 64, 8, 0.0, "IBQ");
 
   private TestExports() {}
 

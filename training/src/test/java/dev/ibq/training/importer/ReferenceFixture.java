@@ -27,10 +27,22 @@ final class ReferenceFixture {
 
   private ReferenceFixture() {}
 
+  /**
+   * A fixture file on disk. From this module's own test classes it is the resource itself; from another module's
+   * tests (deploy/cli reads this class out of the training test jar) it is the committed file in the repository.
+   */
   static Path file(String name) {
     try {
-      return Path.of(ReferenceFixture.class.getResource("/reference/" + name).toURI());
-    } catch (URISyntaxException | NullPointerException e) {
+      java.net.URL url = ReferenceFixture.class.getResource("/reference/" + name);
+      if (url != null && "file".equals(url.getProtocol())) {
+        return Path.of(url.toURI());
+      }
+      Path committed = dev.ibq.model.ProjectRoot.find().resolve("training/src/test/resources/reference").resolve(name);
+      if (url != null && java.nio.file.Files.isRegularFile(committed)) {
+        return committed;
+      }
+      throw new IllegalStateException("The reference fixture lacks " + name + "; regenerate it with make_reference_fixture.py.");
+    } catch (URISyntaxException e) {
       throw new IllegalStateException("The reference fixture lacks " + name + "; regenerate it with make_reference_fixture.py.", e);
     }
   }

@@ -45,7 +45,7 @@ class QuantizerTest {
     IndexPropagationQuantizer ibq = new IndexPropagationQuantizer(manager, k, d);
     try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
       QuantizerOutput out = ibq.quantize(z);
-      collector.backward(out.zQ().mul(target).sum().add(out.quantizationLoss()));
+      collector.backward(out.zQ().mul(target).sum().add(out.loss("quant")));
     }
     float[] ibqRowNorms = ibq.embedding().getGradient().abs().sum(new int[] {1}).toFloatArray();
     for (int j = 0; j < k; j++) {
@@ -59,7 +59,8 @@ class QuantizerTest {
       for (int index : out.indices().toIntArray()) {
         selected.add(index);
       }
-      collector.backward(out.zQ().mul(target).sum().add(out.quantizationLoss()).add(out.entropyLoss()));
+      collector.backward(out.zQ().mul(target).sum().add(out.loss("quant"))
+          .add(TokenizerLosses.entropyLoss(out.logits(), TokenizerLosses.ENTROPY_TEMPERATURE)));
     }
     assertThat(selected.size()).isBetween(1, 8);
     float[] vqRowNorms = vq.embedding().getGradient().abs().sum(new int[] {1}).toFloatArray();
@@ -202,7 +203,7 @@ class QuantizerTest {
       }
     }
     double mse = sum / 6;
-    assertThat((double) out.quantizationLoss().getFloat()).isCloseTo(2.25 * mse, within(1e-6));
+    assertThat((double) out.loss("quant").getFloat()).isCloseTo(2.25 * mse, within(1e-6));
     assertThat(out.zHard().toFloatArray()).containsExactly(out.zQ().toFloatArray());
   }
 
@@ -270,7 +271,7 @@ class QuantizerTest {
       assertThat(indices[n]).isEqualTo(bestJ);
       sum += best;
     }
-    assertThat((double) out.quantizationLoss().getFloat()).isCloseTo(1.25 * sum / 6, within(1e-6));
+    assertThat((double) out.loss("quant").getFloat()).isCloseTo(1.25 * sum / 6, within(1e-6));
     assertClose(out.zQ().toFloatArray(), new double[][] {C[indices[0]], C[indices[1]]});
   }
 
@@ -291,7 +292,7 @@ class QuantizerTest {
     try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
       QuantizerOutput out = vq.quantize(z);
       indices = out.indices().toIntArray();
-      collector.backward(out.quantizationLoss());
+      collector.backward(out.loss("quant"));
     }
     double n = 6;
     float[] gz = z.getGradient().toFloatArray();

@@ -83,9 +83,9 @@ class ScalarConstantsTest {
       AttnBlock attention = new AttnBlock(manager, 4, 2);
       assertSameGradients(manager, new Shape(1, 4, 2, 2), x -> attention.forward(x).square().sum());
       IndexPropagationQuantizer ibq = new IndexPropagationQuantizer(manager, 8, 4);
-      assertSameGradients(manager, new Shape(1, 4, 2, 2), z -> ibq.quantize(z).quantizationLoss());
+      assertSameGradients(manager, new Shape(1, 4, 2, 2), z -> ibq.quantize(z).loss("quant"));
       VectorQuantizer vq = new VectorQuantizer(manager, 8, 4);
-      assertSameGradients(manager, new Shape(1, 4, 2, 2), z -> vq.quantize(z).quantizationLoss());
+      assertSameGradients(manager, new Shape(1, 4, 2, 2), z -> vq.quantize(z).loss("quant"));
     }
   }
 }

@@ -22,19 +22,19 @@ class TokenizerArchitectureTest {
     assertThat(cpu.tokensPerImage()).isEqualTo(64);
     assertThat(cpu.codeDim()).isEqualTo(256);
     assertThat(cpu.codebookSize()).isEqualTo(1024);
-    assertThat(cpu.withCodebookSize(16384).withQuantizer(QuantizerType.VQ))
+    assertThat(cpu.withCodebookSize(16384).withQuantizer("VQ"))
         .extracting(TokenizerArchitecture::codebookSize, TokenizerArchitecture::quantizer)
-        .containsExactly(16384, QuantizerType.VQ);
+        .containsExactly(16384, "VQ");
   }
 
   @Test
   void invalidArchitecturesAreRejectedWithTheReason() {
-    assertThatThrownBy(() -> new TokenizerArchitecture(30, 1, 1, 32, List.of(1, 2, 2), 1, List.of(), 64, 256, 1024, 8, 0, QuantizerType.IBQ))
+    assertThatThrownBy(() -> new TokenizerArchitecture(30, 1, 1, 32, List.of(1, 2, 2), 1, List.of(), 64, 256, 1024, 8, 0, "IBQ"))
         .hasMessageContaining("resolution 30 is not divisible by the downsampling factor 4");
-    assertThatThrownBy(() -> new TokenizerArchitecture(32, 1, 1, 32, List.of(1, 2, 2), 1, List.of(), 64, 256, 1024, 32, 0, QuantizerType.IBQ)
+    assertThatThrownBy(() -> new TokenizerArchitecture(32, 1, 1, 32, List.of(1, 2, 2), 1, List.of(), 64, 256, 1024, 32, 0, "IBQ")
             .withCodeDim(0))
         .hasMessageContaining("codeDim must be positive");
-    assertThatThrownBy(() -> new TokenizerArchitecture(32, 1, 1, 24, List.of(1, 2), 1, List.of(), 64, 256, 1024, 16, 0, QuantizerType.IBQ))
+    assertThatThrownBy(() -> new TokenizerArchitecture(32, 1, 1, 24, List.of(1, 2), 1, List.of(), 64, 256, 1024, 16, 0, "IBQ"))
         .hasMessageContaining("24 is not a multiple of groupNormGroups 16");
   }
 }

@@ -49,6 +49,22 @@ public record LossWeights(
     }
   }
 
+  /**
+   * The weight under {@code losses.<key>}, for the loss terms a quantizer names by weight key
+   * ({@code dev.ibq.training.tokenizer.LossTerm#weightKey}), e.g. {@code quantization} or {@code entropy}.
+   *
+   * @throws IllegalArgumentException when there is no such weight
+   */
+  public double weight(String key) {
+    Object value = RecordTree.toTree(this).get(key);
+    if (!(value instanceof Double d) || key.startsWith("lecam") || key.startsWith("discriminator")) {
+      throw new IllegalArgumentException(
+          "A loss term asks for the weight losses." + key + ", which does not exist; the generator's loss weights are l1,"
+              + " perceptual, adversarial, quantization and entropy (a new weight needs a field in LossWeights).");
+    }
+    return d;
+  }
+
   /** The paper's weights, with the perceptual loss off (no pretrained VGG can be fetched here). */
   public static LossWeights paper() {
     return new LossWeights(1.0, 0.0, 0.1, 1.0, 0.05, 0.05, 0.999, true, 0, 64, 3);

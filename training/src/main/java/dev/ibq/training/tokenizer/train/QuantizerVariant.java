@@ -1,6 +1,6 @@
 package dev.ibq.training.tokenizer.train;
 
-import dev.ibq.training.tokenizer.QuantizerType;
+import dev.ibq.training.tokenizer.QuantizerKinds;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,20 +21,21 @@ import java.util.Map;
  *       A faster codebook gives it the travel of a longer schedule.
  * </ul>
  *
- * <p>{@code published} says whether the variant is one of the paper's own configurations (not a remedy).
+ * <p>{@code quantizer} names the base {@link dev.ibq.training.tokenizer.QuantizerKind} ({@link QuantizerKinds});
+ * {@code published} says whether the variant is one of the paper's own configurations (not a remedy).
  */
 public record QuantizerVariant(
-    String name, QuantizerType quantizer, List<String> overrides, String description, boolean published) {
+    String name, String quantizer, List<String> overrides, String description, boolean published) {
 
   private static final Map<String, QuantizerVariant> VARIANTS = new LinkedHashMap<>();
 
   static {
-    add(new QuantizerVariant("IBQ", QuantizerType.IBQ, List.of(), "IBQ as published", true));
-    add(new QuantizerVariant("VQ", QuantizerType.VQ, List.of("losses.entropy=0"), "VQ baseline, no entropy loss", true));
+    add(new QuantizerVariant("IBQ", "IBQ", List.of(), "IBQ as published", true));
+    add(new QuantizerVariant("VQ", "VQ", List.of("losses.entropy=0"), "VQ baseline, no entropy loss", true));
     add(new QuantizerVariant(
-        "IBQ-CB10", QuantizerType.IBQ, List.of("optimizer.codebook_lr_scale=10"), "IBQ, codebook lr x10 (remedy)", false));
+        "IBQ-CB10", "IBQ", List.of("optimizer.codebook_lr_scale=10"), "IBQ, codebook lr x10 (remedy)", false));
     add(new QuantizerVariant(
-        "IBQ-CB100", QuantizerType.IBQ, List.of("optimizer.codebook_lr_scale=100"), "IBQ, codebook lr x100 (remedy)", false));
+        "IBQ-CB100", "IBQ", List.of("optimizer.codebook_lr_scale=100"), "IBQ, codebook lr x100 (remedy)", false));
   }
 
   private static void add(QuantizerVariant v) {
@@ -42,6 +43,7 @@ public record QuantizerVariant(
   }
 
   public QuantizerVariant {
+    quantizer = QuantizerKinds.get(quantizer).name();
     overrides = List.copyOf(overrides);
   }
 

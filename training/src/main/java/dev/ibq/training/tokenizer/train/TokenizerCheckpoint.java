@@ -3,9 +3,10 @@ package dev.ibq.training.tokenizer.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import dev.ibq.image.PreprocessingSpec;
+import dev.ibq.training.importer.ReferenceWeights;
 import dev.ibq.training.optim.AdamW;
+import dev.ibq.training.run.Checkpoint;
 import dev.ibq.training.tokenizer.IbqTokenizerModel;
 import dev.ibq.training.tokenizer.PatchDiscriminator;
 import java.io.IOException;
@@ -13,39 +14,38 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A training checkpoint: a directory {@code <run>/checkpoints/step-N/} (and the symlink
+ * A tokenizer training checkpoint: a {@link Checkpoint} directory {@code <run>/checkpoints/step-N/} (and the symlink
  * {@code <run>/checkpoints/last} to the newest) holding
  *
  * <pre>
- * config.yaml                   the complete TokenizerTrainingConfig that built the model
- * state.json                    TrainingState: step, data position, LeCAM EMAs, update counts, preprocessing
- * ema.weights                   EMA weights of the generator (reference keys; what evaluation and export use)
- * generator.weights             raw generator weights
- * discriminator.weights         PatchDiscriminator weights and BatchNorm running statistics
- * adam-generator.weights        Adam moments (m.KEY, v.KEY) of the generator
- * adam-discriminator.weights    Adam moments of the discriminator
+ * checkpoint.json                       manifest (stage tokenizer, step, reference class, file sizes)
+ * config.yaml                           the complete TokenizerTrainingConfig that built the model
+ * state.json                            TrainingState: step, data position, LeCAM EMAs, update counts, preprocessing
+ * model.safetensors                     EMA weights of the generator under the taming / SEED-Voken keys: what
+ *                                       evaluation and export use, and what the reference IBQ / VQModel loads strictly
+ * generator.safetensors                 raw generator weights (same keys)
+ * discriminator.safetensors             PatchDiscriminator weights and BatchNorm running statistics
+ * optimizer-generator.safetensors       AdamW moments (exp_avg.KEY, exp_avg_sq.KEY) of the generator, metadata step
+ * optimizer-discriminator.safetensors   AdamW moments of the discriminator
  * </pre>
  *
- * <p>Weight files are {@link WeightFile}s. Loading always rebuilds the model from the stored config, never
- * from presets or command-line defaults.
- *
- * <p>For the exporter and other consumers: {@link #load(Path, NDManager)} returns the config, the
- * preprocessing spec and a model holding the EMA weights.
+ * <p>Loading always rebuilds the model from the stored config, never from presets or command-line defaults.
+ * Checkpoints of the earlier layout ({@code *.weights} files in the IBQW format) are converted once with
+ * {@code ./ibq convert-checkpoint} ({@link #convertLegacy}).
  */
 public final class TokenizerCheckpoint {
 
-  public static final String STATE_FILE = "state.json";
-  public static final String EMA_WEIGHTS = "ema.weights";
-  public static final String GENERATOR_WEIGHTS = "generator.weights";
-  public static final String DISCRIMINATOR_WEIGHTS = "discriminator.weights";
-  public static final String GENERATOR_ADAM = "adam-generator.weights";
-  public static final String DISCRIMINATOR_ADAM = "adam-discriminator.weights";
-  public static final String LAST = "last";
+  /** The weight sets of a tokenizer checkpoint. */
+  public static final String EMA = Checkpoint.MODEL;
+  public static final String GENERATOR = "generator";
+  public static final String DISCRIMINATOR = "discriminator";
+  public static final String STATE_FILE = Checkpoint.STATE_FILE;
 
-  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+  private static final Gson GSON = new Gson();
 
   private TokenizerCheckpoint() {}
 
@@ -76,30 +76,45 @@ public final class TokenizerCheckpoint {
    * @param manager owns the model's parameters (and decides the device)
    */
   public static Loaded load(Path path, NDManager manager, boolean ema) {
-    Path dir = resolve(path);
-    TokenizerTrainingConfig config = ConfigFiles.readComplete(dir.resolve(ConfigFiles.CONFIG_FILE));
-    TrainingState state = readState(dir);
+    Checkpoint checkpoint = open(path);
+    TokenizerTrainingConfig config = config(checkpoint);
+    TrainingState state = checkpoint.state(TrainingState.class);
     IbqTokenizerModel model = IbqTokenizerModel.create(config.architecture(), manager);
-    loadWeights(model.stateDict(), dir.resolve(ema ? EMA_WEIGHTS : GENERATOR_WEIGHTS), manager);
-    return new Loaded(dir, config, PreprocessingSpec.parse(state.preprocessing()), model, state);
+    checkpoint.load(ema ? EMA : GENERATOR, model.stateDict());
+    return new Loaded(checkpoint.directory(), config, PreprocessingSpec.parse(state.preprocessing()), model, state);
   }
 
   /** The config stored with a checkpoint (or a run's last checkpoint). */
   public static TokenizerTrainingConfig config(Path path) {
-    return ConfigFiles.readComplete(resolve(path).resolve(ConfigFiles.CONFIG_FILE));
+    return config(open(path));
+  }
+
+  private static TokenizerTrainingConfig config(Checkpoint checkpoint) {
+    checkpoint.text(ConfigFiles.CONFIG_FILE); // listed in the manifest
+    return ConfigFiles.readComplete(checkpoint.directory().resolve(ConfigFiles.CONFIG_FILE));
+  }
+
+  /** Opens the checkpoint of a checkpoint or run path. */
+  public static Checkpoint open(Path path) {
+    return Checkpoint.open(resolve(path), Checkpoint.Stage.TOKENIZER);
   }
 
   /** The checkpoint directory for a checkpoint or run path; an error says what was expected. */
   public static Path resolve(Path path) {
-    Path dir = path;
-    if (!Files.exists(dir.resolve(ConfigFiles.CONFIG_FILE)) || !Files.exists(dir.resolve(STATE_FILE))) {
-      Path last = path.resolve("checkpoints").resolve(LAST);
-      if (Files.exists(last.resolve(STATE_FILE))) {
-        dir = last;
+    Path dir = Checkpoint.find(path);
+    if (dir == null) {
+      Path last = Checkpoint.last(path);
+      if (isLegacy(path) || isLegacy(last)) {
+        Path legacy = isLegacy(path) ? path : last;
+        throw new IllegalArgumentException(
+            legacy + " is a tokenizer checkpoint in the earlier layout (*.weights files, format IBQW), which this version"
+                + " no longer reads directly. Convert it once: ./ibq convert-checkpoint --in " + legacy + " --out <new directory>"
+                + " (the weights are copied bit for bit into safetensors under the same keys).");
       } else {
         throw new IllegalArgumentException(
-            path + " is not a tokenizer checkpoint: expected a directory with " + ConfigFiles.CONFIG_FILE + " and " + STATE_FILE
-                + " (e.g. runs/tokenizer/<run>/checkpoints/last) or a run directory containing checkpoints/last.");
+            path + " is not a tokenizer checkpoint: expected a directory with " + Checkpoint.MANIFEST + ", "
+                + ConfigFiles.CONFIG_FILE + " and model.safetensors (e.g. runs/tokenizer/<run>/checkpoints/last) or a run"
+                + " directory containing checkpoints/last.");
       }
     }
     try {
@@ -109,32 +124,15 @@ public final class TokenizerCheckpoint {
     }
   }
 
-  /** Reads {@code state.json}. */
-  public static TrainingState readState(Path dir) {
-    try {
-      return GSON.fromJson(Files.readString(dir.resolve(STATE_FILE), StandardCharsets.UTF_8), TrainingState.class);
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read " + dir.resolve(STATE_FILE), e);
-    }
+  /** A directory of the earlier layout: {@code state.json} and {@code ema.weights}, no manifest. */
+  static boolean isLegacy(Path dir) {
+    return !Checkpoint.isCheckpoint(dir) && Files.isRegularFile(dir.resolve(STATE_FILE))
+        && Files.isRegularFile(dir.resolve("ema.weights"));
   }
 
-  /** Copies the tensors of a weight file into {@code target} (strict: same keys, same shapes). */
-  static void loadWeights(Map<String, NDArray> target, Path file, NDManager manager) {
-    try (NDManager scratch = manager.newSubManager()) {
-      Map<String, NDArray> saved = WeightFile.read(file, scratch);
-      if (!saved.keySet().equals(target.keySet())) {
-        throw new IllegalArgumentException(
-            file + " holds different tensors than the model built from the checkpoint's config expects; the checkpoint is inconsistent.");
-      }
-      for (Map.Entry<String, NDArray> e : target.entrySet()) {
-        NDArray value = saved.get(e.getKey());
-        if (!value.getShape().equals(e.getValue().getShape())) {
-          throw new IllegalArgumentException(
-              file + ": tensor '" + e.getKey() + "' is " + value.getShape() + " but the model expects " + e.getValue().getShape() + ".");
-        }
-        e.getValue().set(value.toByteBuffer());
-      }
-    }
+  /** Reads {@code state.json} of a checkpoint directory. */
+  public static TrainingState readState(Path dir) {
+    return Checkpoint.open(dir, Checkpoint.Stage.TOKENIZER).state(TrainingState.class);
   }
 
   /** Everything a checkpoint stores, live. */
@@ -153,27 +151,37 @@ public final class TokenizerCheckpoint {
    * @return the checkpoint directory
    */
   static Path save(Path runDir, Contents c) {
-    Path root = runDir.resolve("checkpoints");
-    Path dir = root.resolve("step-" + c.state().step());
-    try {
-      Files.createDirectories(dir);
-      ConfigFiles.write(c.config(), dir.resolve(ConfigFiles.CONFIG_FILE));
-      WeightFile.write(dir.resolve(EMA_WEIGHTS), c.emaModel().stateDict());
-      WeightFile.write(dir.resolve(GENERATOR_WEIGHTS), c.model().stateDict());
-      WeightFile.write(dir.resolve(DISCRIMINATOR_WEIGHTS), c.discriminator().stateDict());
-      WeightFile.write(dir.resolve(GENERATOR_ADAM), c.generatorAdam().state());
-      WeightFile.write(dir.resolve(DISCRIMINATOR_ADAM), c.discriminatorAdam().state());
-      // state.json last: a directory with it is complete.
-      Files.writeString(dir.resolve(STATE_FILE), GSON.toJson(c.state()) + "\n", StandardCharsets.UTF_8);
-      Path last = root.resolve(LAST);
-      Path tmp = root.resolve(LAST + ".tmp");
-      Files.deleteIfExists(tmp);
-      Files.createSymbolicLink(tmp, root.relativize(dir));
-      Files.move(tmp, last, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      return dir;
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write checkpoint " + dir, e);
-    }
+    Path dir = Checkpoint.stepDirectory(runDir, c.state().step());
+    Path written = Checkpoint.writer(dir, Checkpoint.Stage.TOKENIZER, c.state().step(), referenceClass(c.config()))
+        .text(ConfigFiles.CONFIG_FILE, ConfigFiles.toYaml(c.config()))
+        .state(c.state())
+        .weights(EMA, c.emaModel().stateDict(), modelMetadata(c.config()))
+        .weights(GENERATOR, c.model().stateDict(), Map.of())
+        .weights(DISCRIMINATOR, c.discriminator().stateDict(), Map.of())
+        .optimizer(GENERATOR, c.generatorAdam())
+        .optimizer(DISCRIMINATOR, c.discriminatorAdam())
+        .commit();
+    Checkpoint.pointLastAt(runDir, written);
+    return written;
+  }
+
+  /**
+   * The reference class the weights load into, or a note saying there is none: a quantizer kind without a
+   * reference counterpart (e.g. one registered only by a test) still checkpoints and resumes; its weights just
+   * cannot go to the reference code.
+   */
+  private static String referenceClass(TokenizerTrainingConfig config) {
+    var kind = config.architecture().quantizerKind();
+    return kind.referenceModelClasses().isEmpty()
+        ? "none (quantizer " + kind.name() + " has no reference model class)"
+        : ReferenceWeights.referenceClass(kind.name());
+  }
+
+  private static Map<String, String> modelMetadata(TokenizerTrainingConfig config) {
+    Map<String, String> metadata = new LinkedHashMap<>();
+    metadata.put("ibq.reference_class", referenceClass(config));
+    metadata.put("ibq.weights", "ema");
+    return metadata;
   }
 
   /**
@@ -182,30 +190,66 @@ public final class TokenizerCheckpoint {
    */
   static void delete(Path dir) {
     try {
-      Path last = dir.getParent().resolve(LAST);
+      Path last = dir.getParent().resolve(Checkpoint.LAST);
       if (Files.exists(last) && last.toRealPath().equals(dir.toRealPath())) {
         return;
       }
-      try (var files = Files.list(dir)) {
-        for (Path f : files.toList()) {
-          Files.delete(f);
-        }
-      }
-      Files.delete(dir);
+      Checkpoint.deleteTree(dir);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot remove the superseded checkpoint " + dir, e);
     }
   }
 
   /** Restores the trainable state of a run from a checkpoint directory. */
-  static void restore(Path dir, Contents c, NDManager manager) {
-    loadWeights(c.model().stateDict(), dir.resolve(GENERATOR_WEIGHTS), manager);
-    loadWeights(c.emaModel().stateDict(), dir.resolve(EMA_WEIGHTS), manager);
-    loadWeights(c.discriminator().stateDict(), dir.resolve(DISCRIMINATOR_WEIGHTS), manager);
+  static void restore(Path dir, Contents c) {
+    Checkpoint checkpoint = Checkpoint.open(dir, Checkpoint.Stage.TOKENIZER);
+    checkpoint.load(GENERATOR, c.model().stateDict());
+    checkpoint.load(EMA, c.emaModel().stateDict());
+    checkpoint.load(DISCRIMINATOR, c.discriminator().stateDict());
+    checkpoint.restore(GENERATOR, c.generatorAdam());
+    checkpoint.restore(DISCRIMINATOR, c.discriminatorAdam());
+  }
+
+  /**
+   * Rewrites a checkpoint of the earlier layout ({@code ema.weights}, {@code generator.weights},
+   * {@code discriminator.weights}, {@code adam-*.weights} in the IBQW format) as a {@link Checkpoint} directory
+   * {@code out}: the same tensors, bit for bit, under the same keys; the Adam moments {@code m.KEY} / {@code v.KEY}
+   * become {@code exp_avg.KEY} / {@code exp_avg_sq.KEY}.
+   */
+  public static Path convertLegacy(Path legacy, Path out, NDManager manager) {
+    if (!isLegacy(legacy)) {
+      throw new IllegalArgumentException(
+          legacy + " is not a tokenizer checkpoint of the earlier layout (a directory with state.json and ema.weights).");
+    }
     try (NDManager scratch = manager.newSubManager()) {
-      c.generatorAdam().restore(WeightFile.read(dir.resolve(GENERATOR_ADAM), scratch), c.state().generatorAdamUpdates());
-      c.discriminatorAdam().restore(WeightFile.read(dir.resolve(DISCRIMINATOR_ADAM), scratch), c.state().discriminatorAdamUpdates());
+      TokenizerTrainingConfig config = ConfigFiles.readComplete(legacy.resolve(ConfigFiles.CONFIG_FILE));
+      TrainingState state =
+          GSON.fromJson(Files.readString(legacy.resolve(STATE_FILE), StandardCharsets.UTF_8), TrainingState.class);
+      return Checkpoint.writer(out, Checkpoint.Stage.TOKENIZER, state.step(), referenceClass(config))
+          .text(ConfigFiles.CONFIG_FILE, ConfigFiles.toYaml(config))
+          .state(state)
+          .weights(EMA, WeightFile.read(legacy.resolve("ema.weights"), scratch), modelMetadata(config))
+          .weights(GENERATOR, WeightFile.read(legacy.resolve("generator.weights"), scratch), Map.of())
+          .weights(DISCRIMINATOR, WeightFile.read(legacy.resolve("discriminator.weights"), scratch), Map.of())
+          .optimizer(GENERATOR, legacyAdam(legacy.resolve("adam-generator.weights"), state.generatorAdamUpdates(), scratch))
+          .optimizer(DISCRIMINATOR, legacyAdam(legacy.resolve("adam-discriminator.weights"), state.discriminatorAdamUpdates(), scratch))
+          .commit();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot convert " + legacy + ": " + e.getMessage(), e);
     }
   }
 
+  /** An AdamW holding the moments of an IBQW file ({@code m.KEY}, {@code v.KEY}), only for writing them again. */
+  private static AdamW legacyAdam(Path file, long updates, NDManager manager) {
+    Map<String, NDArray> state = WeightFile.read(file, manager);
+    Map<String, NDArray> shapes = new LinkedHashMap<>();
+    state.forEach((k, v) -> {
+      if (k.startsWith("m.")) {
+        shapes.put(k.substring(2), v);
+      }
+    });
+    AdamW adam = AdamW.adam(shapes, manager, 0.9, 0.999, 1e-8, Map.of());
+    adam.restore(state, updates);
+    return adam;
+  }
 }

@@ -11,7 +11,6 @@ import dev.ibq.training.data.ImageBatches;
 import dev.ibq.training.data.LabelledImages;
 import dev.ibq.training.report.ReconstructionGrid;
 import dev.ibq.training.tokenizer.IbqTokenizerModel;
-import dev.ibq.training.tokenizer.QuantizerType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -80,11 +79,8 @@ public final class TokenizerEvaluator {
         usage.add(indices.toType(DataType.INT64, false).toLongArray());
         NDArray flat = z.transpose(0, 2, 3, 1).reshape(-1, arch.codeDim()); // (b*h*w, D)
         geometry.add(flat);
-        if (arch.quantizer() == QuantizerType.IBQ) {
-          NDArray codebookT = model.quantizer().embedding().transpose(); // (D, K)
-          codebookT.attach(scope);
-          NDArray logits = flat.matMul(codebookT); // (b*h*w, K)
-          NDArray maxProb = logits.softmax(1).max(new int[] {1}); // (b*h*w)
+        NDArray maxProb = model.quantizer().maxProbabilities(flat); // (b*h*w), null for kinds without a softmax
+        if (maxProb != null) {
           maxProbSum += maxProb.sum().toType(DataType.FLOAT64, false).getDouble();
           maxProbCount += maxProb.size();
         }
@@ -124,7 +120,7 @@ public final class TokenizerEvaluator {
   /** The result as a JSON object (also the file written by {@link #writeJson}). */
   public static Map<String, Object> toMap(EvaluationResult r, TokenizerTrainingConfig config) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("quantizer", config.architecture().quantizer().name());
+    m.put("quantizer", config.architecture().quantizer());
     m.put("codebook_size", r.codebookSize());
     m.put("code_dim", config.architecture().codeDim());
     m.put("step", r.step());

@@ -19,9 +19,9 @@ import dev.ibq.training.report.ProgressBar;
 import dev.ibq.training.report.TrainingCurves;
 import dev.ibq.training.tokenizer.IbqTokenizerModel;
 import dev.ibq.training.tokenizer.LecamEma;
+import dev.ibq.training.tokenizer.LossTerm;
 import dev.ibq.training.tokenizer.PatchDiscriminator;
 import dev.ibq.training.tokenizer.QuantizerOutput;
-import dev.ibq.training.tokenizer.QuantizerType;
 import dev.ibq.training.tokenizer.TokenizerLosses;
 import dev.ibq.training.tokenizer.TokenizerOutput;
 import java.io.IOException;
@@ -29,6 +29,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -45,9 +46,9 @@ import org.slf4j.LoggerFactory;
  *   <li>generator forward: x_hat, quantizer losses, indices;
  *   <li>discriminator update FIRST: {@code hinge(D(x), D(sg(x_hat))) + lecam * LeCAM} (the LeCAM EMAs of
  *       decay {@code lecam_decay} are updated with this batch first), Adam step on D;
- *   <li>generator update: {@code l1 |x - x_hat| + perceptual P + adversarial softplus(-mean D(x_hat)) +
- *       quantization Lq + entropy Le} with the just-updated D, Adam step on encoder, quant_conv,
- *       codebook, post_quant_conv and decoder;
+ *   <li>generator update: {@code l1 |x - x_hat| + (each quantizer loss term times the weight it names, e.g.
+ *       quantization Lq + entropy Le for IBQ) + perceptual P + adversarial softplus(-mean D(x_hat))} with the
+ *       just-updated D, Adam step on encoder, quant_conv, codebook, post_quant_conv and decoder;
  *   <li>weight EMA of every generator tensor.
  * </ol>
  *
@@ -68,7 +69,10 @@ public final class TokenizerTrainer {
   public static final String CURVES_FILE = "curves.png";
   public static final String EVALUATION_FILE = "evaluation.json";
 
-  private static final List<String> CURVE_KEYS = List.of("loss", "l1", "quant", "entropy", "d_loss", "g_adv");
+  /** The metrics-log columns the trainer itself writes; a quantizer's loss terms and diagnostics take other names. */
+  static final List<String> OWN_COLUMNS = List.of(
+      "step", "loss", "l1", "d_loss", "g_adv", "perceptual", "utilization", "used_codes", "images_per_s", "lr", "gc_in_step",
+      "codebook_drift");
 
   private TokenizerTrainer() {}
 
@@ -184,6 +188,8 @@ public final class TokenizerTrainer {
     final GcGuard gcGuard = new GcGuard();
     /** The codebook as initialised (same seed, same init, also on resume): the reference of codebook_drift. */
     final float[] initialCodebook;
+    /** The names of the quantizer's loss terms, in its order, as of the last step (for the curves and the bar). */
+    List<String> lossTermNames = List.of();
 
     Run(TokenizerTrainingConfig config, Path runDir, TrainingOptions options, DeviceSelection.Choice device, PreprocessingSpec spec,
         LabelledImages train, LabelledImages test, NDManager root, Path resumeDir, TrainingState resumeState) {
@@ -210,7 +216,7 @@ public final class TokenizerTrainer {
       this.batches = new ImageBatches(train, preprocessor, config.batchSize(), config.seed());
       this.recent = CodeUsage.lastSteps(config.architecture().codebookSize(), config.utilizationWindow());
       if (resumeDir != null) {
-        TokenizerCheckpoint.restore(resumeDir, contents(resumeState), root);
+        TokenizerCheckpoint.restore(resumeDir, contents(resumeState));
         ema.restoreUpdates(resumeState.emaUpdates());
         lecam.restore(resumeState.lecamRealEma(), resumeState.lecamFakeEma());
         batches.seek(new ImageBatches.Position(resumeState.dataEpoch(), resumeState.dataOffset()));
@@ -369,16 +375,19 @@ public final class TokenizerTrainer {
         QuantizerOutput q = out.quantizer();
         NDArray reconstruction = out.reconstruction();
         double l1;
-        double quant;
-        double entropy;
+        Map<String, Double> terms = new LinkedHashMap<>();
         double gAdv = 0;
         double perceptual = 0;
         double total;
         try (GradientCollector collector = engine.newGradientCollector()) {
           NDArray l1Loss = TokenizerLosses.l1(reconstruction, x);
-          NDArray loss = l1Loss.mul(constant(scope, w.l1())).add(q.quantizationLoss().mul(constant(scope, w.quantization())));
-          if (config.architecture().quantizer() == QuantizerType.IBQ && w.entropy() > 0) {
-            loss = loss.add(q.entropyLoss().mul(constant(scope, w.entropy())));
+          NDArray loss = l1Loss.mul(constant(scope, w.l1()));
+          // The quantizer's own terms, by the weights they name; the trainer knows neither the terms nor the keys.
+          for (LossTerm term : q.losses()) {
+            double weight = w.weight(term.weightKey());
+            if (weight != 0) {
+              loss = loss.add(term.value().mul(constant(scope, weight)));
+            }
           }
           if (w.perceptual() > 0) {
             NDArray p = options.perceptual().distance(reconstruction, x);
@@ -392,8 +401,9 @@ public final class TokenizerTrainer {
           }
           collector.backward(loss);
           l1 = scalar(l1Loss);
-          quant = scalar(q.quantizationLoss());
-          entropy = scalar(q.entropyLoss());
+          for (LossTerm term : q.losses()) {
+            terms.put(term.name(), scalar(term.value()));
+          }
           total = scalar(loss);
         }
         // The generator's backward went through D as well: drop those gradients before D's next update.
@@ -403,10 +413,10 @@ public final class TokenizerTrainer {
 
         int[] indices = q.indices().toType(DataType.INT32, false).toIntArray();
         recent.addStep(indices);
-        sums.add(total, l1, quant, entropy, dLoss, gAdv, perceptual, q.perplexity());
-        if (sums.needsSaturation && config.architecture().quantizer() == QuantizerType.IBQ) {
-          sums.maxProbability = scalar(q.logits().softmax(1).max(new int[] {1}).mean());
-          sums.needsSaturation = false;
+        lossTermNames = List.copyOf(terms.keySet());
+        sums.add(total, l1, terms, dLoss, gAdv, perceptual, model.quantizer().diagnostics(q));
+        if (sums.sampled == null) {
+          sums.sampled = model.quantizer().sampledDiagnostics(q);
         }
       }
       if (!Double.isFinite(sums.lastTotal)) {
@@ -418,8 +428,11 @@ public final class TokenizerTrainer {
     void figures(long step, MetricsLog log) {
       int n = Math.min(config.gridImages(), test.size());
       TokenizerEvaluator.evaluate(emaModel, test, preprocessor, n, n, runDir.resolve(GRID_FILE), step, root);
+      List<String> curves = new ArrayList<>(List.of("loss", "l1"));
+      curves.addAll(lossTermNames);
+      curves.addAll(List.of("d_loss", "g_adv"));
       TrainingCurves.write(
-          runDir.resolve(CURVES_FILE), log.rows(), CURVE_KEYS, "utilization",
+          runDir.resolve(CURVES_FILE), log.rows(), curves, "utilization",
           String.format(Locale.ROOT, "%s %s K=%d D=%d", config.preset(), config.architecture().quantizer(),
               config.architecture().codebookSize(), config.architecture().codeDim()));
     }
@@ -428,8 +441,12 @@ public final class TokenizerTrainer {
       if (row.isEmpty()) {
         return "";
       }
-      return String.format(Locale.ROOT, "loss %.4f l1 %.4f quant %.4f util %.1f%%",
-          row.get("loss"), row.get("l1"), row.get("quant"), 100 * row.get("utilization"));
+      StringBuilder terms = new StringBuilder();
+      for (String name : lossTermNames) {
+        terms.append(String.format(Locale.ROOT, " %s %.4f", name, row.getOrDefault(name, Double.NaN)));
+      }
+      return String.format(Locale.ROOT, "loss %.4f l1 %.4f%s util %.1f%%",
+          row.get("loss"), row.get("l1"), terms, 100 * row.get("utilization"));
     }
   }
 
@@ -479,30 +496,31 @@ public final class TokenizerTrainer {
     return a.toType(DataType.FLOAT64, false).getDouble();
   }
 
-  /** Running sums of the loss terms between two log lines. */
+  /** Running sums of the loss terms and diagnostics between two log lines. */
   private static final class Sums {
     double loss;
     double l1;
-    double quant;
-    double entropy;
+    /** The quantizer's loss terms by name, in its order. */
+    final Map<String, Double> terms = new LinkedHashMap<>();
     double dLoss;
     double gAdv;
     double perceptual;
-    double batchPerplexity;
+    /** The quantizer's per-step diagnostics by name, averaged over the window. */
+    final Map<String, Double> diagnostics = new LinkedHashMap<>();
+    /** The quantizer's sampled diagnostics, taken on the window's first step (null until then). */
+    Map<String, Double> sampled;
     double lastTotal;
     int n;
-    boolean needsSaturation = true;
-    double maxProbability = Double.NaN;
 
-    void add(double total, double l1v, double quantV, double entropyV, double dLossV, double gAdvV, double perceptualV, double perplexity) {
+    void add(double total, double l1v, Map<String, Double> termValues, double dLossV, double gAdvV, double perceptualV,
+        Map<String, Double> diagnosticValues) {
       loss += total;
       l1 += l1v;
-      quant += quantV;
-      entropy += entropyV;
+      termValues.forEach((k, v) -> terms.merge(k, v, Double::sum));
       dLoss += dLossV;
       gAdv += gAdvV;
       perceptual += perceptualV;
-      batchPerplexity += perplexity;
+      diagnosticValues.forEach((k, v) -> diagnostics.merge(k, v, Double::sum));
       lastTotal = total;
       n++;
     }
@@ -513,20 +531,29 @@ public final class TokenizerTrainer {
       row.put("step", (double) step);
       row.put("loss", loss / k);
       row.put("l1", l1 / k);
-      row.put("quant", quant / k);
-      row.put("entropy", entropy / k);
+      terms.forEach((name, sum) -> putQuantizerColumn(row, name, sum / k, config));
       row.put("d_loss", dLoss / k);
       row.put("g_adv", gAdv / k);
       row.put("perceptual", perceptual / k);
       row.put("utilization", recent.utilization());
       row.put("used_codes", (double) recent.usedCodes());
-      row.put("batch_perplexity", batchPerplexity / k);
-      if (!Double.isNaN(maxProbability)) {
-        row.put("p_max_mean", maxProbability);
+      diagnostics.forEach((name, sum) -> putQuantizerColumn(row, name, sum / k, config));
+      if (sampled != null) {
+        sampled.forEach((name, value) -> putQuantizerColumn(row, name, value, config));
       }
       row.put("images_per_s", imagesPerSecond);
       row.put("lr", config.optimizer().learningRateAt(step - 1));
       return row;
+    }
+
+    private static void putQuantizerColumn(Map<String, Double> row, String name, double value, TokenizerTrainingConfig config) {
+      if (OWN_COLUMNS.contains(name) || row.containsKey(name)) {
+        throw new IllegalStateException(
+            "The quantizer " + config.architecture().quantizer() + " reports a loss term or diagnostic named '" + name
+                + "', a metrics column that is already taken (the trainer's own are " + String.join(", ", OWN_COLUMNS)
+                + "); give it another name.");
+      }
+      row.put(name, value);
     }
   }
 

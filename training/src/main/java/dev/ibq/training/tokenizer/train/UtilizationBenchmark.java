@@ -1,7 +1,8 @@
 package dev.ibq.training.tokenizer.train;
 
 import com.google.gson.GsonBuilder;
-import dev.ibq.training.tokenizer.QuantizerType;
+import dev.ibq.training.tokenizer.QuantizerKind;
+import dev.ibq.training.tokenizer.QuantizerKinds;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -70,15 +71,18 @@ public final class UtilizationBenchmark {
     return new Result(rows, md(plan), json(plan));
   }
 
-  /** The config of one run: the preset, the common overrides, then the variant's quantizer, overrides and K. */
+  /**
+   * The config of one run: the preset, the common overrides, then the variant's quantizer kind with the kind's
+   * {@link QuantizerKind#baselineOverrides() baseline overrides}, the variant's overrides and K.
+   */
   public static TokenizerTrainingConfig configFor(Plan plan, QuantizerVariant variant, int k) {
-    QuantizerType quantizer = variant.quantizer();
-    String base = quantizer == QuantizerType.VQ && plan.preset().equals("fmnist-cpu") ? "fmnist-cpu-vq" : plan.preset();
+    QuantizerKind kind = QuantizerKinds.get(variant.quantizer());
     List<String> sets = new ArrayList<>(plan.overrides());
-    sets.add("architecture.quantizer=" + quantizer.name());
+    sets.add("architecture.quantizer=" + kind.name());
+    sets.addAll(kind.baselineOverrides());
     sets.addAll(variant.overrides());
     sets.add("architecture.codebook_size=" + k);
-    return TokenizerPresets.get(base).withOverrides(Map.of(), "", sets);
+    return TokenizerPresets.get(plan.preset()).withOverrides(Map.of(), "", sets);
   }
 
   private static Path md(Plan plan) {

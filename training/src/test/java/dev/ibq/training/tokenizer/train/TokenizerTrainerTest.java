@@ -12,6 +12,7 @@ import dev.ibq.image.Preprocessor;
 import dev.ibq.image.source.FashionMnist;
 import dev.ibq.training.data.ImageBatches;
 import dev.ibq.training.report.MetricsLog;
+import dev.ibq.training.run.Checkpoint;
 import dev.ibq.training.run.StopRequest;
 import dev.ibq.training.tokenizer.IbqTokenizerModel;
 import java.nio.file.Files;
@@ -37,6 +38,14 @@ class TokenizerTrainerTest {
         "architecture.ch=16", "architecture.ch_mult=[1,2]", "architecture.attn_resolutions=[16]", "architecture.z_channels=16",
         "architecture.code_dim=16", "architecture.codebook_size=64", "batch_size=4", "steps=2", "log_every=1",
         "checkpoint_every=1", "figure_every=0", "eval_images=16", "grid_images=4", "seed=3"));
+  }
+
+  private static final String ADAM = "adam:";
+
+  /** A weight set, or with the prefix {@link #ADAM} an optimizer's moments, of a checkpoint directory. */
+  static Map<String, NDArray> read(Path checkpoint, String set, NDManager manager) {
+    Checkpoint c = Checkpoint.open(checkpoint, Checkpoint.Stage.TOKENIZER);
+    return set.startsWith(ADAM) ? c.optimizerTensors(set.substring(ADAM.length()), manager) : c.tensors(set, manager);
   }
 
   static TrainingOptions options() {
@@ -66,7 +75,8 @@ class TokenizerTrainerTest {
     assertThat(rows.get(1).get("step")).isEqualTo(2.0);
     Path run = dir.resolve("a");
     assertThat(run.resolve("checkpoints/step-1/state.json")).exists();
-    assertThat(run.resolve("checkpoints/step-2/ema.weights")).exists();
+    assertThat(run.resolve("checkpoints/step-2/model.safetensors")).exists();
+    assertThat(run.resolve("checkpoints/step-2/checkpoint.json")).exists();
     assertThat(Files.readSymbolicLink(run.resolve("checkpoints/last")).toString()).isEqualTo("step-2");
     assertThat(twoSteps.lastCheckpoint()).isEqualTo(run.resolve("checkpoints/step-2"));
     assertThat(run.resolve("config.yaml")).exists();
@@ -82,7 +92,7 @@ class TokenizerTrainerTest {
       Engine.getInstance().setRandomSeed((int) config.seed());
       IbqTokenizerModel initial = IbqTokenizerModel.create(config.architecture(), manager);
       Map<String, NDArray> trained =
-          WeightFile.read(twoSteps.lastCheckpoint().resolve(TokenizerCheckpoint.GENERATOR_WEIGHTS), manager);
+          read(twoSteps.lastCheckpoint(), TokenizerCheckpoint.GENERATOR, manager);
       int changed = 0;
       for (Map.Entry<String, NDArray> e : initial.stateDict().entrySet()) {
         if (!e.getValue().allClose(trained.get(e.getKey()), 0, 0, false)) {
@@ -97,9 +107,9 @@ class TokenizerTrainerTest {
       NDArray rowMoved = after.sub(before).abs().sum(new int[] {1}).gt(0);
       assertThat(rowMoved.sum().getLong()).isEqualTo(config.architecture().codebookSize());
 
-      Map<String, NDArray> ema = WeightFile.read(twoSteps.lastCheckpoint().resolve(TokenizerCheckpoint.EMA_WEIGHTS), manager);
+      Map<String, NDArray> ema = read(twoSteps.lastCheckpoint(), TokenizerCheckpoint.EMA, manager);
       assertThat(ema.get("quantize.embedding.weight").allClose(after, 0, 0, false)).isFalse();
-      Map<String, NDArray> d = WeightFile.read(twoSteps.lastCheckpoint().resolve(TokenizerCheckpoint.DISCRIMINATOR_WEIGHTS), manager);
+      Map<String, NDArray> d = read(twoSteps.lastCheckpoint(), TokenizerCheckpoint.DISCRIMINATOR, manager);
       assertThat(d).containsKey("main.0.weight");
     }
   }
@@ -142,11 +152,11 @@ class TokenizerTrainerTest {
     assertThat(resumed.config()).isEqualTo(config);
     assertThat(MetricsLog.read(resumed.metricsLog())).extracting(r -> r.get("step")).containsExactly(2.0);
     try (NDManager manager = NDManager.newBaseManager()) {
-      for (String file : List.of(TokenizerCheckpoint.GENERATOR_WEIGHTS, TokenizerCheckpoint.EMA_WEIGHTS, TokenizerCheckpoint.GENERATOR_ADAM)) {
-        Map<String, NDArray> uninterrupted = WeightFile.read(dir.resolve("a/checkpoints/step-2").resolve(file), manager);
-        Map<String, NDArray> continued = WeightFile.read(resumed.lastCheckpoint().resolve(file), manager);
+      for (String file : List.of(TokenizerCheckpoint.GENERATOR, TokenizerCheckpoint.EMA, ADAM + TokenizerCheckpoint.GENERATOR)) {
+        Map<String, NDArray> uninterrupted = read(dir.resolve("a/checkpoints/step-2"), file, manager);
+        Map<String, NDArray> continued = read(resumed.lastCheckpoint(), file, manager);
         for (Map.Entry<String, NDArray> e : uninterrupted.entrySet()) {
-          assertThat(continued.get(e.getKey()).allClose(e.getValue(), 1e-5, 1e-6, false)).as(file + " " + e.getKey()).isTrue();
+          assertThat(continued.get(e.getKey()).allClose(e.getValue(), 0, 0, false)).as(file + " " + e.getKey()).isTrue();
         }
       }
       TrainingState a = TokenizerCheckpoint.readState(dir.resolve("a/checkpoints/step-2"));
@@ -179,14 +189,14 @@ class TokenizerTrainerTest {
     assertThat(MetricsLog.read(resumed.metricsLog())).extracting(r -> r.get("step")).containsExactly(1.0, 2.0);
     assertThat(Files.readSymbolicLink(dir.resolve("d/checkpoints/last")).toString()).isEqualTo("step-2");
     try (NDManager manager = NDManager.newBaseManager()) {
-      for (String file : List.of(TokenizerCheckpoint.GENERATOR_WEIGHTS, TokenizerCheckpoint.EMA_WEIGHTS,
-          TokenizerCheckpoint.DISCRIMINATOR_WEIGHTS, TokenizerCheckpoint.GENERATOR_ADAM, TokenizerCheckpoint.DISCRIMINATOR_ADAM)) {
-        Map<String, NDArray> uninterrupted = WeightFile.read(dir.resolve("a/checkpoints/step-2").resolve(file), manager);
-        Map<String, NDArray> continued = WeightFile.read(resumed.lastCheckpoint().resolve(file), manager);
+      for (String file : List.of(TokenizerCheckpoint.GENERATOR, TokenizerCheckpoint.EMA,
+          TokenizerCheckpoint.DISCRIMINATOR, ADAM + TokenizerCheckpoint.GENERATOR, ADAM + TokenizerCheckpoint.DISCRIMINATOR)) {
+        Map<String, NDArray> uninterrupted = read(dir.resolve("a/checkpoints/step-2"), file, manager);
+        Map<String, NDArray> continued = read(resumed.lastCheckpoint(), file, manager);
         assertThat(continued.keySet()).isEqualTo(uninterrupted.keySet());
         for (Map.Entry<String, NDArray> e : uninterrupted.entrySet()) {
-          // Stated tolerance: libtorch's CPU kernels are deterministic for one thread; allow float32 rounding.
-          assertThat(continued.get(e.getKey()).allClose(e.getValue(), 1e-5, 1e-6, false)).as(file + " " + e.getKey()).isTrue();
+          // Bit for bit: libtorch's CPU kernels are deterministic for one thread, and checkpoints hold the exact bytes.
+          assertThat(continued.get(e.getKey()).allClose(e.getValue(), 0, 0, false)).as(file + " " + e.getKey()).isTrue();
         }
       }
     }
