@@ -3,7 +3,6 @@ package dev.ibq.schemas;
 import dev.ibq.image.PreprocessingSpec;
 import java.nio.ByteBuffer;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 
 /** Fully populated sample records for tests. */
@@ -24,21 +23,12 @@ public final class Records {
   }
 
   public static TokenRecord tokens() {
-    return TokenRecord.newBuilder()
-        .setImageId("fmnist-train-00000")
-        .setTokens(List.of(0, 1, 1023, 17, 5, 5, 5, 900, 12, 0, 0, 1, 2, 3, 4, 5))
-        .setGridHeight(4)
-        .setGridWidth(4)
-        .setCodebookSize(1024)
-        .setTokenizerId("3f".repeat(32))
-        .setTokenizerName("ibq-fashion-mnist-32")
-        .setPreprocessing(PreprocessingSpec.fashionMnist32().toDescriptor())
-        .setLabel(null)
-        .setAttributes(Map.of("k", "v"))
-        .setEventTime(Instant.ofEpochMilli(1_764_000_000_123L))
-        .setProcessingTime(Instant.ofEpochMilli(1_764_000_000_456L))
-        .setEncodeLatencyMicros(1234L)
-        .build();
+    TokenRecords.Model model =
+        new TokenRecords.Model("3f".repeat(32), "ibq-fashion-mnist-32", 1024, 4, 4, PreprocessingSpec.fashionMnist32().toDescriptor());
+    TokenRecords.Image image = new TokenRecords.Image(
+        "fmnist-train-00000", null, Map.of("k", "v"), Map.of("trace", new byte[] {7}), Instant.ofEpochMilli(1_764_000_000_123L));
+    int[] tokens = {0, 1, 1023, 17, 5, 5, 5, 900, 12, 0, 0, 1, 2, 3, 4, 5};
+    return TokenRecords.of(model, image, tokens, Instant.ofEpochMilli(1_764_000_000_456L), 1234L);
   }
 
   public static DeadLetterRecord deadLetter(ErrorCode code) {

@@ -1,15 +1,6 @@
 package dev.ibq.cli;
 
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDManager;
-import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.training.export.ExportBenchmark;
-import dev.ibq.training.tokenizer.IbqTokenizerModel;
-import dev.ibq.training.tokenizer.train.TokenizerCheckpoint;
-import dev.ibq.training.tokenizer.train.TokenizerPresets;
-import dev.ibq.training.tokenizer.train.TokenizerTrainer;
-import dev.ibq.training.tokenizer.train.TokenizerTrainingConfig;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -93,38 +84,12 @@ public final class BenchExportCommand implements Callable<Integer> {
   }
 
   public static ExportBenchmark.Result run(BenchExportCommand c, String command) throws Exception {
-    if (c.threads > 0) {
-      // Must precede the first DJL call: libtorch reads it when the engine starts.
-      System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(c.threads));
-      System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-    }
-    try (NDManager manager = NDManager.newBaseManager()) {
-      IbqTokenizerModel model;
-      PreprocessingSpec spec;
-      String description;
-      if (c.checkpoint != null) {
-        TokenizerCheckpoint.Loaded loaded = TokenizerCheckpoint.load(c.checkpoint, manager);
-        model = loaded.model();
-        spec = loaded.preprocessing();
-        description = "trained checkpoint " + ExportCommand.relative(loaded.directory()) + " (EMA weights, step " + loaded.step() + ", preset "
-            + loaded.config().preset() + ")";
-      } else {
-        TokenizerTrainingConfig config = TokenizerPresets.get(c.preset);
-        Engine.getInstance().setRandomSeed(42);
-        model = IbqTokenizerModel.create(config.architecture(), manager);
-        spec = TokenizerTrainer.preprocessingSpec(config);
-        description = "random init of preset " + c.preset + " (throughput does not depend on the weight values)";
-      }
-      Path work = Files.createTempDirectory("ibq-bench-export");
-      return ExportBenchmark.run(
-          model,
-          description + "; " + model.architecture(),
-          spec,
-          work,
-          new ExportBenchmark.Options(
-              c.batches, c.seconds, c.parityImages, c.quantK, c.quantD, c.quantN, c.chunk, c.unchunkedN, c.threads),
-          c.results,
-          command);
-    }
+    return ExportBenchmark.run(
+        c.checkpoint,
+        c.preset,
+        new ExportBenchmark.Options(
+            c.batches, c.seconds, c.parityImages, c.quantK, c.quantD, c.quantN, c.chunk, c.unchunkedN, c.threads),
+        c.results,
+        command);
   }
 }

@@ -3,9 +3,9 @@ package dev.ibq.cli;
 import dev.ibq.schemas.DeadLetterRecord;
 import dev.ibq.schemas.ErrorCode;
 import dev.ibq.schemas.TokenRecord;
-import dev.ibq.stream.job.TokenRecords;
+import dev.ibq.schemas.TokenRecords;
 import dev.ibq.local.kafka.AvroTopicReader;
-import dev.ibq.stream.metrics.CodebookUsage;
+import dev.ibq.model.CodeUsage;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -99,7 +99,7 @@ public final class ConsumeCommand implements Callable<Integer> {
     if (kind == Kind.TOKENS) {
       Set<String> ids = new HashSet<>();
       Map<String, Long> tokenizers = new TreeMap<>();
-      CodebookUsage[] usage = new CodebookUsage[1];
+      CodeUsage[] usage = new CodeUsage[1];
       AvroTopicReader.readAll(bootstrap, topic, TokenRecord.class, extra, timeout, e -> {
         n[0]++;
         TokenRecord t = e.value();
@@ -110,7 +110,7 @@ public final class ConsumeCommand implements Callable<Integer> {
         ids.add(t.getImageId());
         tokenizers.merge(t.getTokenizerId(), 1L, Long::sum);
         if (usage[0] == null) {
-          usage[0] = CodebookUsage.unbounded(t.getCodebookSize());
+          usage[0] = CodeUsage.unbounded(t.getCodebookSize());
         }
         int[] tokens = TokenRecords.tokens(t);
         usage[0].add(tokens);

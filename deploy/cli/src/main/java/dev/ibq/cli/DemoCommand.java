@@ -1,47 +1,16 @@
 package dev.ibq.cli;
 
-import dev.ibq.training.tokenizer.train.ImageQuality;
-import dev.ibq.image.PreprocessingSpec;
-import dev.ibq.image.Preprocessor;
-import dev.ibq.image.source.FashionMnist;
-import dev.ibq.schemas.ImageRecord;
-import dev.ibq.schemas.TokenRecord;
-import dev.ibq.local.embedded.EmbeddedPipeline;
-import dev.ibq.image.source.ImageRecords;
-import dev.ibq.runtime.OnnxDecoder;
-import dev.ibq.runtime.OnnxTokenizer;
-import dev.ibq.model.TokenizerMetadata;
-import dev.ibq.training.export.TokenizerExporter;
-import dev.ibq.training.report.ReconstructionGrid;
-import dev.ibq.training.tokenizer.train.TokenizerPresets;
-import dev.ibq.local.cluster.ProjectPaths;
-import dev.ibq.training.run.StopRequest;
-import dev.ibq.training.tokenizer.train.TokenizerTrainer;
-import dev.ibq.training.tokenizer.train.TokenizerTrainingConfig;
-import dev.ibq.training.tokenizer.train.TrainingOptions;
-import dev.ibq.training.tokenizer.train.TrainingResult;
-import com.google.gson.GsonBuilder;
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.ibq.local.embedded.StreamDemo;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./ibq demo}: the main job on an embedded default. A real Kafka broker (KRaft, a child JVM) and
- * a Flink mini cluster on this machine; Fashion-MNIST test images in, IBQ token records out.
+ * {@code ./ibq demo}: the main job on an embedded default ({@link StreamDemo}). A real Kafka broker (KRaft, a
+ * child JVM) and a Flink mini cluster on this machine; Fashion-MNIST test images in, IBQ token records out.
  *
- * <p>Steps: obtain a tokenizer (an explicit {@code --model}; else the one an earlier demo exported;
- * else export the newest {@code ./ibq train-tokenizer} checkpoint under {@code runs/tokenizer}; else
- * with {@code --train-steps N}, train the {@code fmnist-cpu} preset briefly and export it; else the small
- * tokenizer the project trained and committed; it says which), produce the images to the
- * input topic, run the stream job until every record is processed, read the committed output, print a
- * summary and draw originals beside the reconstructions decoded from the streamed tokens.
+ * <p>Parses the options and prints the outcome; the steps are {@link StreamDemo#run}'s.
  */
 @Command(
     name = "demo",
@@ -82,13 +51,10 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--provider", defaultValue = "auto", description = "ONNX Runtime execution provider: auto, cpu or cuda (default ${DEFAULT-VALUE}).")
   String provider;
 
-  /** What the demo did. */
-  public record Result(Path tokenizerDir, String tokenizerOrigin, EmbeddedPipeline.Result pipeline, Path picture, Path summaryJson) {}
-
   @Override
   public Integer call() throws Exception {
     TrainTokenizerCommand.applyThreads(threads);
-    Result r = run(images, model, out, trainSteps, batch, maxWaitMs, provider);
+    StreamDemo.Result r = StreamDemo.run(new StreamDemo.Options(images, model, out, trainSteps, batch, maxWaitMs, provider));
     System.out.println();
     System.out.println("IBQ stream demo");
     System.out.println("  tokenizer: " + r.tokenizerOrigin());
@@ -98,125 +64,5 @@ public final class DemoCommand implements Callable<Integer> {
     boolean complete = r.pipeline().tokenRecordsOut() + r.pipeline().deadLettered() == r.pipeline().recordsIn()
         && r.pipeline().duplicateImageIds() == 0;
     return complete ? 0 : 1;
-  }
-
-  public static Result run(int images, Path model, Path out, int trainSteps, int batch, long maxWaitMs, String provider)
-      throws Exception {
-    if (images < 1 || images > 10_000) {
-      throw new IllegalArgumentException("--images is " + images + "; the Fashion-MNIST test set has 1 to 10000 images.");
-    }
-    Files.createDirectories(out);
-    Tokenizer tokenizer = obtainTokenizer(model, out, trainSteps);
-    System.err.println("[demo] tokenizer: " + tokenizer.origin());
-    Path encoder = TokenizerMetadata.resolve(tokenizer.dir(), TokenizerMetadata.ROLE_ENCODER);
-    Path decoder = TokenizerMetadata.resolve(tokenizer.dir(), TokenizerMetadata.ROLE_DECODER);
-
-    FashionMnist test = FashionMnist.load(FashionMnist.Split.TEST);
-    List<ImageRecord> records = ImageRecords.fashionMnist(test, 0, images);
-    EmbeddedPipeline.Result result;
-    System.err.println("[demo] starting a Kafka broker (KRaft) and streaming " + images + " images through the job on a Flink mini cluster");
-    try (EmbeddedPipeline pipeline = EmbeddedPipeline.start()) {
-      result = pipeline.run(
-          EmbeddedPipeline.Request.of(encoder, records).withBatch(batch, maxWaitMs).withExecutionProvider(provider));
-    }
-    Path picture = out.resolve("stream-reconstructions.png");
-    drawReconstructions(test, result.tokens(), decoder, picture, provider);
-    Path summary = out.resolve("summary.json");
-    writeSummary(summary, tokenizer, result, picture);
-    return new Result(tokenizer.dir(), tokenizer.origin(), result, picture, summary);
-  }
-
-  record Tokenizer(Path dir, String origin) {}
-
-  /**
-   * The tokenizer the demo streams with: {@code --model DIR}; else, with {@code --train-steps N}, one trained now
-   * (the fmnist-sharp recipe for N steps) and exported; else the project's committed default tokenizer.
-   */
-  static Tokenizer obtainTokenizer(Path model, Path out, int trainSteps) throws Exception {
-    if (model != null) {
-      return new Tokenizer(model, "the exported model given with --model: " + model);
-    }
-    if (trainSteps <= 0) {
-      Path committed = ProjectPaths.root().resolve(DEFAULT_TOKENIZER);
-      if (!Files.exists(committed.resolve("encoder.onnx"))) {
-        throw new IllegalStateException(
-            "The project's default tokenizer (" + committed + ") is missing; give one with --model DIR (an export"
-                + " directory with encoder.onnx and decoder.onnx) or train one now with --train-steps N.");
-      }
-      return new Tokenizer(committed, "the project's default tokenizer (" + DEFAULT_TOKENIZER
-          + ": the fmnist-sharp preset trained here; its README gives the commands and test-set figures)");
-    }
-    Path exported = out.resolve("tokenizer");
-    System.err.println("[demo] training the fmnist-sharp preset for " + trainSteps + " steps, then exporting it to " + exported);
-    TokenizerTrainingConfig config = TokenizerPresets.get("fmnist-sharp").withSteps(trainSteps);
-    TrainingResult trainedRun;
-    try (StopRequest stop = StopRequest.install()) {
-      trainedRun = TokenizerTrainer.run(
-          config, out.resolve("tokenizer-run"), TrainingOptions.defaults().withEvaluate(false).withStop(stop));
-    }
-    if (trainedRun.stoppedEarly()) {
-      throw new IllegalStateException("Training was stopped by SIG" + trainedRun.stoppedBy() + " at step " + trainedRun.finalStep()
-          + "; checkpoint " + trainedRun.lastCheckpoint() + " (resume it with ./ibq train-tokenizer --resume).");
-    }
-    ExportCommand.run(trainedRun.lastCheckpoint(), null, 0, exported, null, TokenizerExporter.DEFAULT_CHUNK, 0);
-    return new Tokenizer(
-        exported,
-        String.format(Locale.ROOT, "trained now: fmnist-sharp, %d steps (%.0f images/s), exported to %s",
-            trainedRun.finalStep(), trainedRun.imagesPerSecond(), exported));
-  }
-
-  /** The project's default tokenizer, shared by the demo, the Docker image and the docs. */
-  static final String DEFAULT_TOKENIZER = "deploy/models/fmnist-sharp";
-
-  /** Originals (through the shared preprocessing) beside the decoder's output for the first 32 records. */
-  private static void drawReconstructions(FashionMnist test, List<TokenRecord> tokens, Path decoderFile, Path png, String provider) {
-    int n = Math.min(32, tokens.size());
-    if (n == 0) {
-      return;
-    }
-    OnnxTokenizer.Options options = new OnnxTokenizer.Options(
-        dev.ibq.model.ExecutionProvider.valueOf(provider.toUpperCase(Locale.ROOT)), 0, 0);
-    try (OnnxDecoder decoder = OnnxDecoder.open(decoderFile, options)) {
-      PreprocessingSpec spec = PreprocessingSpec.parse(decoder.info().preprocessingDescriptor());
-      Preprocessor preprocessor = new Preprocessor(spec);
-      int[][] grids = new int[n][];
-      float[][] originals = new float[n][];
-      for (int i = 0; i < n; i++) {
-        TokenRecord r = tokens.get(i);
-        grids[i] = r.getTokens().stream().mapToInt(Integer::intValue).toArray();
-        int index = Integer.parseInt(r.getAttributes().get("index"));
-        originals[i] = ImageQuality.toUnitRange(preprocessor.apply(test.image(index)), 0, spec.tensorSize());
-      }
-      float[] decoded = decoder.decode(grids);
-      int per = spec.tensorSize();
-      float[][] reconstructions = new float[n][];
-      for (int i = 0; i < n; i++) {
-        reconstructions[i] = ImageQuality.toUnitRange(decoded, i * per, per);
-      }
-      ReconstructionGrid.write(
-          png, originals, reconstructions, spec.channels(), spec.height(), spec.width(), 8, 4,
-          "Streamed through Kafka + Flink: originals | decoded from token records (tokenizer "
-              + decoder.info().tokenizerId().substring(0, 12) + ")");
-    }
-  }
-
-
-  private static void writeSummary(Path file, Tokenizer tokenizer, EmbeddedPipeline.Result r, Path picture) throws IOException {
-    Map<String, Object> s = new LinkedHashMap<>();
-    s.put("tokenizer_origin", tokenizer.origin());
-    s.put("tokenizer_id", r.tokenizer().tokenizerId());
-    s.put("records_in", r.recordsIn());
-    s.put("token_records_out", r.tokenRecordsOut());
-    s.put("dead_lettered", r.deadLettered());
-    s.put("dead_letters_by_code", r.deadLettersByCode().toString());
-    s.put("duplicate_image_ids", r.duplicateImageIds());
-    s.put("job_seconds", r.jobMillis() / 1000.0);
-    s.put("wall_seconds", r.wallMillis() / 1000.0);
-    s.put("images_per_second", r.imagesPerSecond());
-    s.put("codebook_utilization", r.codebookUtilization());
-    s.put("used_codes", r.usedCodes());
-    s.put("perplexity", r.perplexity());
-    s.put("picture", picture.toString());
-    Files.writeString(file, new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(s));
   }
 }

@@ -1,12 +1,14 @@
 package dev.ibq.cli;
 
 import dev.ibq.image.DecodeLimits;
-
-import dev.ibq.image.source.FashionMnist;
+import dev.ibq.image.source.FashionMnistSource;
+import dev.ibq.image.source.FileListSource;
+import dev.ibq.image.source.FolderSource;
+import dev.ibq.image.source.ImageSource;
+import dev.ibq.image.source.ImageSources;
 import dev.ibq.model.ExecutionProvider;
 import dev.ibq.runtime.OnnxTokenizer;
 import dev.ibq.model.TokenizerMetadata;
-import dev.ibq.training.export.ImageInputs;
 import dev.ibq.training.export.TokenFileEncoder;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -18,7 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./ibq encode}: images (a Fashion-MNIST IDX split, a folder, or files) -> an Avro container file of
+ * {@code ./ibq encode}: images (an {@link ImageSources} name: a Fashion-MNIST split, a folder, or files) -> an Avro container file of
  * TokenRecords, with the exported ONNX encoder. Batched, with a progress bar, and resumable: rerun the same
  * command after an interruption and it continues where the last checkpoint left off.
  */
@@ -35,14 +37,33 @@ public final class EncodeCommand implements Callable<Integer> {
   Path model;
 
   static final class Source {
-    @Option(names = "--idx", paramLabel = "test|train", description = "A Fashion-MNIST split from the installed IDX files.")
+    @Option(names = "--source", paramLabel = "NAME",
+        description = "An image source by name: fashion-mnist:test, fashion-mnist:train, folder:PATH or files:A,B,...")
+    String name;
+
+    @Option(names = "--idx", paramLabel = "test|train", description = "A Fashion-MNIST split (= --source fashion-mnist:SPLIT).")
     String idx;
 
-    @Option(names = "--folder", paramLabel = "DIR", description = "Every file under DIR (recursive, sorted).")
+    @Option(names = "--folder", paramLabel = "DIR",
+        description = "Every file under DIR, recursive, sorted by relative path, labelled by class sub-folder (= --source folder:DIR).")
     Path folder;
 
-    @Option(names = "--files", arity = "1..*", paramLabel = "FILE", description = "These image files, in this order.")
+    @Option(names = "--files", arity = "1..*", paramLabel = "FILE", description = "These image files, in this order (= --source files:...).")
     List<Path> files;
+
+    /** The image source the options name, from the one registry. */
+    ImageSource open() throws IOException {
+      if (name != null) {
+        return ImageSources.open(name);
+      }
+      if (idx != null) {
+        return ImageSources.open(FashionMnistSource.KIND + ":" + idx);
+      }
+      if (folder != null) {
+        return FolderSource.open(folder);
+      }
+      return new FileListSource(files);
+    }
   }
 
   @ArgGroup(exclusive = true, multiplicity = "1")
@@ -119,20 +140,8 @@ public final class EncodeCommand implements Callable<Integer> {
 
   /** Runs the encode described by the parsed options. */
   public static TokenFileEncoder.Result run(EncodeCommand c, boolean progress) throws IOException {
-    ImageInputs inputs;
-    if (c.source.idx != null) {
-      FashionMnist.Split split =
-          switch (c.source.idx.toLowerCase(Locale.ROOT)) {
-            case "test", "t10k" -> FashionMnist.Split.TEST;
-            case "train" -> FashionMnist.Split.TRAIN;
-            default -> throw new IllegalArgumentException("--idx is '" + c.source.idx + "'; expected test or train.");
-          };
-      inputs = ImageInputs.fashionMnist(split);
-    } else if (c.source.folder != null) {
-      inputs = ImageInputs.folder(c.source.folder, c.limits());
-    } else {
-      inputs = ImageInputs.files(c.source.files, null, c.limits());
-    }
+    ImageSource inputs = c.source.open();
+    DecodeLimits limits = c.limits();
     Path encoder = TokenizerMetadata.resolve(c.model, TokenizerMetadata.ROLE_ENCODER);
     try (OnnxTokenizer tokenizer =
         OnnxTokenizer.open(encoder, new OnnxTokenizer.Options(c.provider, c.threads, 0))) {
@@ -140,7 +149,7 @@ public final class EncodeCommand implements Callable<Integer> {
           tokenizer,
           inputs,
           c.out,
-          new TokenFileEncoder.Options(c.batch, c.limit, c.stopAfterBatches, c.overwrite, progress));
+          new TokenFileEncoder.Options(c.batch, c.limit, c.stopAfterBatches, c.overwrite, progress, limits));
     }
   }
 }

@@ -1,20 +1,7 @@
 package dev.ibq.cli;
 
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDManager;
-import com.google.gson.GsonBuilder;
-import dev.ibq.image.PreprocessingSpec;
-import dev.ibq.image.source.FashionMnist;
-import dev.ibq.model.ExecutionProvider;
-import dev.ibq.runtime.OnnxTokenizer;
-import dev.ibq.training.export.ModelCard;
-import dev.ibq.training.export.ParityCheck;
+import dev.ibq.training.export.TokenizerExport;
 import dev.ibq.training.export.TokenizerExporter;
-import dev.ibq.training.tokenizer.IbqTokenizerModel;
-import dev.ibq.training.tokenizer.train.TokenizerCheckpoint;
-import dev.ibq.training.tokenizer.train.TokenizerPresets;
-import dev.ibq.training.tokenizer.train.TokenizerTrainer;
-import dev.ibq.training.tokenizer.train.TokenizerTrainingConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -69,12 +56,10 @@ public final class ExportCommand implements Callable<Integer> {
       description = "After exporting, compare ONNX and DJL on the first N Fashion-MNIST test images (0 = skip).")
   int parity;
 
-  /** What was written, and the parity result when asked for. */
-  public record Result(TokenizerExporter.Exported exported, ParityCheck.Result parity) {}
-
   @Override
   public Integer call() throws IOException {
-    Result r = run(source.checkpoint, source.randomInit, seed, out, name, chunk, parity);
+    TokenizerExport.Result r =
+        TokenizerExport.run(new TokenizerExport.Options(source.checkpoint, source.randomInit, seed, out, name, chunk, parity));
     System.out.println("wrote " + r.exported().encoder() + " and " + r.exported().decoder());
     System.out.println("tokenizer id " + r.exported().tokenizerId());
     if (r.parity() != null) {
@@ -82,51 +67,5 @@ public final class ExportCommand implements Callable<Integer> {
       return r.parity().passed() ? 0 : 2;
     }
     return 0;
-  }
-
-  public static Result run(Path checkpoint, String randomInit, long seed, Path out, String name, int chunk, int parityImages)
-      throws IOException {
-    try (NDManager manager = NDManager.newBaseManager()) {
-      TokenizerTrainingConfig config;
-      PreprocessingSpec spec;
-      IbqTokenizerModel model;
-      String source;
-      String defaultName;
-      if (checkpoint != null) {
-        TokenizerCheckpoint.Loaded loaded = TokenizerCheckpoint.load(checkpoint, manager);
-        config = loaded.config();
-        spec = loaded.preprocessing();
-        model = loaded.model();
-        source = "checkpoint " + relative(loaded.directory()) + " (EMA weights, step " + loaded.step() + ")";
-        defaultName = "ibq-" + config.preset() + "-step" + loaded.step();
-      } else {
-        config = TokenizerPresets.get(randomInit);
-        spec = TokenizerTrainer.preprocessingSpec(config);
-        Engine.getInstance().setRandomSeed((int) seed);
-        model = IbqTokenizerModel.create(config.architecture(), manager);
-        source = "random init of preset " + randomInit + " (seed " + seed + "; UNTRAINED)";
-        defaultName = "ibq-" + randomInit + "-random-init";
-      }
-      String configJson = new GsonBuilder().disableHtmlEscaping().create().toJson(config);
-      TokenizerExporter.Exported exported =
-          TokenizerExporter.export(
-              model,
-              new TokenizerExporter.Description(name == null ? defaultName : name, spec.toCanonicalString(), configJson, chunk),
-              out);
-      ParityCheck.Result parity = null;
-      if (parityImages > 0) {
-        float[] images = ParityCheck.fashionMnist(FashionMnist.Split.TEST, parityImages, spec);
-        parity = ParityCheck.run(model, out, images, parityImages, 32, new OnnxTokenizer.Options(ExecutionProvider.CPU, 0, 0));
-      }
-      ModelCard.write(out, exported, source, parity);
-      return new Result(exported, parity);
-    }
-  }
-
-  /** {@code path} relative to the working directory when it lies under it (keeps model cards free of home paths). */
-  static Path relative(Path path) {
-    Path cwd = Path.of("").toAbsolutePath();
-    Path abs = path.toAbsolutePath().normalize();
-    return abs.startsWith(cwd) ? cwd.relativize(abs) : abs;
   }
 }

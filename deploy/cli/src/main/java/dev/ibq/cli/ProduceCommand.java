@@ -1,12 +1,14 @@
 package dev.ibq.cli;
 
-import dev.ibq.image.source.FashionMnist;
+import dev.ibq.image.source.FashionMnistSource;
+import dev.ibq.image.source.FileListSource;
+import dev.ibq.image.source.FolderSource;
 import dev.ibq.schemas.ImageRecord;
 import dev.ibq.image.source.ImageRecords;
+import dev.ibq.image.source.ImageSources;
 import dev.ibq.local.kafka.ImageProducer;
 import dev.ibq.training.report.ProgressBar;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,7 +19,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -37,7 +38,11 @@ public final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--topic", defaultValue = "ibq.images", description = "topic (default: ${DEFAULT-VALUE})")
   String topic;
 
-  @Option(names = "--idx", description = "Fashion-MNIST split: test or train (PNG-encoded, with labels)")
+  @Option(names = "--source", paramLabel = "NAME",
+      description = "An image source by name (repeatable): fashion-mnist:test, fashion-mnist:train, folder:PATH or files:A,B,...")
+  List<String> sources = new ArrayList<>();
+
+  @Option(names = "--idx", description = "Fashion-MNIST split: test or train (PNG-encoded, with labels; = --source fashion-mnist:SPLIT)")
   String idx;
 
   @Option(names = "--from", defaultValue = "0", description = "first Fashion-MNIST index (default: ${DEFAULT-VALUE})")
@@ -46,7 +51,7 @@ public final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--count", description = "number of Fashion-MNIST images (default: the rest of the split)")
   Integer count;
 
-  @Option(names = "--folder", description = "every regular file under this folder (recursive, sorted by path), as in encode")
+  @Option(names = "--folder", description = "every file under this folder (recursive, sorted by relative path, labelled by class sub-folder), as in encode (= --source folder:DIR)")
   Path folder;
 
   @Parameters(arity = "0..*", description = "image files")
@@ -73,38 +78,26 @@ public final class ProduceCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** The records the options select (event time is set when each record is sent). */
+  /** The records the options select, source by source from the one registry (event time is set when each is sent). */
   List<ImageRecord> records() throws IOException {
     List<ImageRecord> out = new ArrayList<>();
+    for (String name : sources) {
+      out.addAll(ImageRecords.all(ImageSources.open(name)));
+    }
     if (idx != null) {
-      FashionMnist.Split split;
-      switch (idx.toLowerCase(Locale.ROOT)) {
-        case "test":
-          split = FashionMnist.Split.TEST;
-          break;
-        case "train":
-          split = FashionMnist.Split.TRAIN;
-          break;
-        default:
-          throw new IllegalArgumentException("--idx is '" + idx + "'; expected test or train.");
-      }
-      FashionMnist data = FashionMnist.load(split);
+      FashionMnistSource data = (FashionMnistSource) ImageSources.open(FashionMnistSource.KIND + ":" + idx);
       int n = count == null ? data.size() - from : count;
-      out.addAll(ImageRecords.fashionMnist(data, from, n));
+      out.addAll(ImageRecords.fashionMnist(data.data(), from, n));
     }
     if (folder != null) {
-      if (!Files.isDirectory(folder)) {
-        throw new IllegalArgumentException("--folder " + folder + " is not a directory.");
-      }
-      try (Stream<Path> s = Files.walk(folder)) {
-        s.filter(Files::isRegularFile).sorted().forEach(p -> out.add(ImageRecords.fromFile(p)));
-      }
+      out.addAll(ImageRecords.all(FolderSource.open(folder)));
     }
-    for (Path f : files) {
-      out.add(ImageRecords.fromFile(f));
+    if (!files.isEmpty()) {
+      out.addAll(ImageRecords.all(new FileListSource(files)));
     }
     if (out.isEmpty()) {
-      throw new IllegalArgumentException("Nothing to produce: give --idx test|train, --folder DIR or image files.");
+      throw new IllegalArgumentException(
+          "Nothing to produce: give --source NAME (" + ImageSources.expected() + "), --idx test|train, --folder DIR or image files.");
     }
     return out;
   }

@@ -154,10 +154,20 @@ class EncodeDecodeCommandTest {
     assertThat(r.written()).isEqualTo(3);
     assertThat(r.rejected()).isEqualTo(1);
     assertThat(read(avro)).extracting(TokenRecord::getImageId).containsExactly("a.png", "c.bmp", "sub/b.png");
+    // Labels come from the class sub-folders; files directly in the folder have none.
+    assertThat(read(avro)).extracting(TokenRecord::getLabel).containsExactly(null, null, 0);
+    // The registry name of the same folder gives the same records.
+    Path named = dir.resolve("named.avro");
+    encode("--source", "folder:" + dir.resolve("imgs"), "--out", named.toString());
+    assertThat(read(named)).extracting(TokenRecord::getTokens).isEqualTo(read(avro).stream().map(TokenRecord::getTokens).toList());
 
     // The same image as an IDX entry and as a PNG file gives the same tokens.
     Path idx = dir.resolve("idx.avro");
     encode("--idx", "test", "--limit", "1", "--out", idx.toString());
+    Path idxByName = dir.resolve("idx-by-name.avro");
+    encode("--source", "fashion-mnist:test", "--limit", "1", "--out", idxByName.toString());
+    assertThat(read(idxByName).get(0).getImageId()).isEqualTo("fmnist-test-00000");
+    assertThat(read(idxByName).get(0).getTokens()).isEqualTo(read(idx).get(0).getTokens());
     Path one = dir.resolve("one.avro");
     encode("--files", dir.resolve("imgs/a.png").toString(), "--out", one.toString());
     assertThat(read(one).get(0).getTokens()).isEqualTo(read(idx).get(0).getTokens());

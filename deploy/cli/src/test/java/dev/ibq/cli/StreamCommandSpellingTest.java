@@ -58,6 +58,19 @@ class StreamCommandSpellingTest {
     Files.write(dir.resolve("top.png"), png);
     ProduceCommand c = new ProduceCommand();
     new CommandLine(c).parseArgs("--bootstrap", "b:9092", "--folder", dir.toString());
-    assertThat(c.records()).hasSize(2);
+    var folder = c.records();
+    assertThat(folder).extracting(r -> r.getImageId()).containsExactly("a/b/deep.png", "top.png");
+    assertThat(folder).extracting(r -> r.getLabel()).containsExactly(0, null);
+
+    ProduceCommand named = new ProduceCommand();
+    new CommandLine(named).parseArgs("--bootstrap", "b:9092", "--source", "folder:" + dir, "--source", "fashion-mnist:test");
+    var records = named.records();
+    assertThat(records).hasSize(2 + 10_000);
+    assertThat(records.get(2).getImageId()).isEqualTo("fmnist-test-00000");
+    assertThatThrownBy(() -> {
+      ProduceCommand bad = new ProduceCommand();
+      new CommandLine(bad).parseArgs("--bootstrap", "b:9092", "--source", "mnist:test");
+      bad.records();
+    }).hasMessageContaining("expected fashion-mnist:test");
   }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -185,6 +186,20 @@ public final class FashionMnist {
   public int label(int i) {
     checkIndex(i);
     return labels[i];
+  }
+
+  /**
+   * The id of image {@code i} of a split wherever the project names it (produce, encode, AR data):
+   * {@code fmnist-<train|test>-<index, 5 digits>}, e.g. {@code fmnist-test-00042}.
+   */
+  public static String imageId(Split split, int i) {
+    return String.format(Locale.ROOT, "fmnist-%s-%05d", split.name().toLowerCase(Locale.ROOT), i);
+  }
+
+  /** {@link #imageId(Split, int)} of image {@code i} of this split. */
+  public String imageId(int i) {
+    checkIndex(i);
+    return imageId(split, i);
   }
 
   /** Class name of label {@code label}, e.g. 9 gives "Ankle boot". */

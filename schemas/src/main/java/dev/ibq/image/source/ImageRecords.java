@@ -1,29 +1,24 @@
 package dev.ibq.image.source;
 
-import dev.ibq.image.source.FashionMnist;
 import dev.ibq.schemas.ImageRecord;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import javax.imageio.ImageIO;
 
-/** Builds {@link ImageRecord}s from Fashion-MNIST or image files, as a producer would. */
+/** Builds {@link ImageRecord}s from image sources, as a producer would, and PNG-encodes pixels. */
 public final class ImageRecords {
   private ImageRecords() {}
 
   /**
-   * Fashion-MNIST images {@code [from, from + count)} of a split as PNG records with id
-   * {@code fmnist-<split>-<index>}, the class label, and attributes {@code dataset}, {@code split},
-   * {@code index}, {@code class}.
+   * Fashion-MNIST images {@code [from, from + count)} of a split as PNG records, as {@link FashionMnistSource#record}
+   * makes them: id {@link FashionMnist#imageId} ({@code fmnist-test-00042}), the class label, and attributes
+   * {@code dataset}, {@code split}, {@code index}, {@code class}.
    */
   public static List<ImageRecord> fashionMnist(FashionMnist data, int from, int count) {
     if (from < 0 || count < 0 || from + count > data.size()) {
@@ -31,42 +26,21 @@ public final class ImageRecords {
           "Images [" + from + ", " + (from + count) + ") were requested; the " + data.split() + " split has "
               + data.size() + ".");
     }
-    String split = data.split().name().toLowerCase(Locale.ROOT);
+    FashionMnistSource source = new FashionMnistSource(data);
     List<ImageRecord> out = new ArrayList<>(count);
-    Instant now = Instant.now();
     for (int i = from; i < from + count; i++) {
-      out.add(
-          ImageRecord.newBuilder()
-              .setImageId(String.format(Locale.ROOT, "fmnist-%s-%05d", split, i))
-              .setImage(ByteBuffer.wrap(png(data.image(i))))
-              .setContentType("image/png")
-              .setLabel(data.label(i))
-              .setSourceUri(null)
-              .setEventTime(now)
-              .setAttributes(
-                  Map.of("dataset", "fashion-mnist", "split", split, "index", String.valueOf(i), "class", FashionMnist.className(data.label(i))))
-              .build());
+      out.add(source.record(i));
     }
     return out;
   }
 
-  /** One record per file, with the file name as id and the file's bytes, untouched. */
-  public static ImageRecord fromFile(Path file) {
-    try {
-      byte[] bytes = Files.readAllBytes(file);
-      String name = file.getFileName().toString();
-      return ImageRecord.newBuilder()
-          .setImageId(name)
-          .setImage(ByteBuffer.wrap(bytes))
-          .setContentType(contentType(name))
-          .setLabel(null)
-          .setSourceUri(file.toAbsolutePath().toUri().toString())
-          .setEventTime(Instant.now())
-          .setAttributes(Map.of())
-          .build();
-    } catch (IOException e) {
-      throw new UncheckedIOException("Could not read the image file " + file + ".", e);
+  /** Every image of a source as a producer sends it ({@link ImageSource#record}). */
+  public static List<ImageRecord> all(ImageSource source) {
+    List<ImageRecord> out = new ArrayList<>(source.size());
+    for (int i = 0; i < source.size(); i++) {
+      out.add(source.record(i));
     }
+    return out;
   }
 
   /** A PNG encoding of an image. */
@@ -90,7 +64,8 @@ public final class ImageRecords {
     return out;
   }
 
-  private static String contentType(String name) {
+  /** The media type a file name suggests (informative: the decoder sniffs the bytes). */
+  static String contentType(String name) {
     String n = name.toLowerCase(Locale.ROOT);
     if (n.endsWith(".png")) {
       return "image/png";

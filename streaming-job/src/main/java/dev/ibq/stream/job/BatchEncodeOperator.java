@@ -3,11 +3,13 @@ package dev.ibq.stream.job;
 import dev.ibq.schemas.ErrorCode;
 import dev.ibq.schemas.PreprocessingDescriptor;
 import dev.ibq.schemas.TokenRecord;
-import dev.ibq.stream.metrics.CodebookUsage;
+import dev.ibq.schemas.TokenRecords;
+import dev.ibq.model.CodeUsage;
 import dev.ibq.stream.metrics.JobMetrics;
 import dev.ibq.stream.tokenize.BatchTokenizer;
 import dev.ibq.stream.tokenize.BatchTokenizerFactory;
 import dev.ibq.model.TokenizerIdentity;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.operators.ProcessingTimeService.ProcessingTimeCallback;
@@ -75,7 +77,8 @@ public final class BatchEncodeOperator extends AbstractStreamOperator<TokenRecor
   private transient Histogram batchSizes;
   private transient Histogram encodeLatencyMs;
   private transient Meter imagesPerSecond;
-  private transient CodebookUsage usage;
+  private transient CodeUsage usage;
+  private transient TokenRecords.Model model;
   private transient volatile double utilization;
   private transient volatile double perplexity;
   private transient volatile long windowTokens;
@@ -152,7 +155,8 @@ public final class BatchEncodeOperator extends AbstractStreamOperator<TokenRecor
         batchSize,
         maxWaitMs);
     input = new float[batchSize * expected.valuesPerImage()];
-    usage = new CodebookUsage(expected.codebookSize(), metricsWindowTokens);
+    usage = CodeUsage.lastTokens(expected.codebookSize(), metricsWindowTokens);
+    model = TokenRecords.Model.of(expected, descriptor);
     registerMetrics(getMetricGroup());
     deadline = Long.MAX_VALUE;
     if (!buffer.isEmpty()) {
@@ -311,7 +315,9 @@ public final class BatchEncodeOperator extends AbstractStreamOperator<TokenRecor
     for (int i = 0; i < b; i++) {
       PreparedImage img = buffer.get(from + i);
       long latencyMicros = (img.prepareNanos + inferenceNanos) / 1000;
-      output.collect(new StreamRecord<>(TokenRecords.of(img, tokens[i], expected, descriptor, now, latencyMicros)));
+      TokenRecords.Image image =
+          new TokenRecords.Image(img.imageId, img.label, img.attributes, img.headers, Instant.ofEpochMilli(img.eventTimeMillis));
+      output.collect(new StreamRecord<>(TokenRecords.of(model, image, tokens[i], Instant.ofEpochMilli(now), latencyMicros)));
       usage.add(tokens[i]);
     }
     tokenRecordsOut.inc(b);
@@ -320,7 +326,7 @@ public final class BatchEncodeOperator extends AbstractStreamOperator<TokenRecor
     encodeLatencyMs.update(inferenceNanos / 1_000_000);
     utilization = usage.utilization();
     perplexity = usage.perplexity();
-    windowTokens = usage.tokens();
+    windowTokens = usage.total();
     return null;
   }
 

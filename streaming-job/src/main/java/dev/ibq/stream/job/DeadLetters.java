@@ -2,6 +2,7 @@ package dev.ibq.stream.job;
 
 import dev.ibq.schemas.DeadLetterRecord;
 import dev.ibq.schemas.ErrorCode;
+import dev.ibq.schemas.TokenRecords;
 import dev.ibq.stream.kafka.KafkaInput;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;

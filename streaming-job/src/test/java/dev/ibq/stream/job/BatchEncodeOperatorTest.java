@@ -7,6 +7,7 @@ import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.schemas.DeadLetterRecord;
 import dev.ibq.schemas.ErrorCode;
 import dev.ibq.schemas.TokenRecord;
+import dev.ibq.schemas.TokenRecords;
 import dev.ibq.stream.testing.ThresholdTokenizer;
 import dev.ibq.stream.tokenize.BatchTokenizerFactory;
 import dev.ibq.model.TokenizerIdentity;

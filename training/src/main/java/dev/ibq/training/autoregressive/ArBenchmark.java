@@ -5,6 +5,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.image.source.FashionMnist;
+import dev.ibq.model.CodeUsage;
 import dev.ibq.schemas.TokenRecord;
 import dev.ibq.runtime.OnnxDecoder;
 import dev.ibq.runtime.OnnxTokenizer;
@@ -267,24 +268,11 @@ public final class ArBenchmark {
   /** Code usage of a token dataset: codes used at least once and the unigram entropy in bits. */
   record TokenStatistics(int used, double entropyBits) {
     static TokenStatistics of(TokenDataset data) {
-      long[] counts = new long[data.codebookSize()];
-      long total = 0;
+      CodeUsage usage = CodeUsage.unbounded(data.codebookSize());
       for (int[] row : data.tokens()) {
-        for (int token : row) {
-          counts[token]++;
-          total++;
-        }
+        usage.add(row);
       }
-      int used = 0;
-      double entropy = 0;
-      for (long c : counts) {
-        if (c > 0) {
-          used++;
-          double p = c / (double) total;
-          entropy -= p * Math.log(p) / Math.log(2);
-        }
-      }
-      return new TokenStatistics(used, entropy);
+      return new TokenStatistics(usage.usedCodes(), usage.entropy() / Math.log(2));
     }
   }
 

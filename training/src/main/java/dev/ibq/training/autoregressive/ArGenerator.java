@@ -3,6 +3,7 @@ package dev.ibq.training.autoregressive;
 import ai.djl.ndarray.NDManager;
 import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.schemas.TokenRecord;
+import dev.ibq.schemas.TokenRecords;
 import dev.ibq.runtime.OnnxDecoder;
 import dev.ibq.model.TokenizerInfo;
 import dev.ibq.training.autoregressive.data.TokenRecordFiles;
@@ -136,27 +137,13 @@ public final class ArGenerator {
             "top_k", Integer.toString(s.topK()),
             "top_p", Float.toString(s.topP()),
             "seed", Long.toString(s.seed()));
+    TokenRecords.Model model = new TokenRecords.Model(
+        header.tokenizerId(), header.tokenizerName(), config.vocabSize(), config.gridHeight(), config.gridWidth(),
+        spec.toDescriptor());
     for (int i = 0; i < sampled.tokens().length; i++) {
-      List<Integer> tokens = new ArrayList<>();
-      for (int t : sampled.tokens()[i]) {
-        tokens.add(t);
-      }
-      out.add(
-          TokenRecord.newBuilder()
-              .setImageId("ar-sample-" + sampled.labels()[i] + "-" + i)
-              .setTokens(tokens)
-              .setGridHeight(config.gridHeight())
-              .setGridWidth(config.gridWidth())
-              .setCodebookSize(config.vocabSize())
-              .setTokenizerId(header.tokenizerId())
-              .setTokenizerName(header.tokenizerName())
-              .setPreprocessing(spec.toDescriptor())
-              .setLabel(sampled.labels()[i])
-              .setAttributes(attributes)
-              .setEventTime(now)
-              .setProcessingTime(now)
-              .setEncodeLatencyMicros(0L)
-              .build());
+      String id = "ar-sample-" + sampled.labels()[i] + "-" + i;
+      TokenRecords.Image image = TokenRecords.Image.of(id, sampled.labels()[i], attributes, now);
+      out.add(TokenRecords.of(model, image, sampled.tokens()[i], now, 0L));
     }
     return out;
   }

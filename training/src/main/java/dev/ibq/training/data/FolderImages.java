@@ -4,7 +4,7 @@ import dev.ibq.image.DecodeLimits;
 import dev.ibq.image.ImageRejectedException;
 import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.image.Preprocessor;
-import dev.ibq.image.source.ImageFolder;
+import dev.ibq.image.source.FolderSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -17,8 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A folder of the user's own labelled images as {@link LabelledImages}: {@code root/<class>/...} (any depth, the
- * formats {@link ImageFolder} lists, RGB or gray, any size), decoded by the shared image decoder under its limits
+ * A folder of the user's own labelled images as {@link LabelledImages}: {@code root/<class>/...} (any depth, listed
+ * by the project's one walker {@link FolderSource}, RGB or gray, any size; files directly in the root have no class
+ * and are left out with a warning), decoded by the shared image decoder under its limits
  * and taken through the model's {@link Preprocessor} (so training, {@code encode} and the stream see the same
  * tensors).
  *
@@ -75,8 +76,8 @@ public final class FolderImages implements LabelledImages {
       Path train = root.resolve("train");
       Path test = Files.isDirectory(root.resolve("val")) ? root.resolve("val") : root.resolve("test");
       if (Files.isDirectory(train) && Files.isDirectory(test)) {
-        ImageFolder trainFolder = ImageFolder.scan(train);
-        ImageFolder testFolder = ImageFolder.scan(test);
+        Labelled trainFolder = scan(train);
+        Labelled testFolder = scan(test);
         if (!trainFolder.classes().equals(testFolder.classes())) {
           throw new IllegalArgumentException(
               "The image folder " + root + " has train classes " + trainFolder.classes() + " but " + test.getFileName()
@@ -87,15 +88,15 @@ public final class FolderImages implements LabelledImages {
             load(root + " (train)", trainFolder.classes(), trainFolder.entries(), spec, limits),
             load(root + " (" + test.getFileName() + ")", testFolder.classes(), testFolder.entries(), spec, limits));
       }
-      ImageFolder folder = ImageFolder.scan(root);
+      Labelled folder = scan(root);
       checkBudget(root, folder.entries().size(), spec, memoryBudgetBytes);
-      List<ImageFolder.Entry> trainEntries = new ArrayList<>();
-      List<ImageFolder.Entry> testEntries = new ArrayList<>();
-      Map<Integer, List<ImageFolder.Entry>> byClass = new LinkedHashMap<>();
-      for (ImageFolder.Entry e : folder.entries()) {
+      List<Entry> trainEntries = new ArrayList<>();
+      List<Entry> testEntries = new ArrayList<>();
+      Map<Integer, List<Entry>> byClass = new LinkedHashMap<>();
+      for (Entry e : folder.entries()) {
         byClass.computeIfAbsent(e.label(), k -> new ArrayList<>()).add(e);
       }
-      for (List<ImageFolder.Entry> files : byClass.values()) {
+      for (List<Entry> files : byClass.values()) {
         // 1 in holdOut, and at least one test image for every class with two or more files.
         int m = files.size();
         int tests = m < 2 ? 0 : Math.max(1, m / holdOut);
@@ -115,6 +116,39 @@ public final class FolderImages implements LabelledImages {
     }
   }
 
+  /** One labelled file. */
+  private record Entry(Path path, int label) {}
+
+  /** The class names and labelled files of a folder. */
+  private record Labelled(List<String> classes, List<Entry> entries) {}
+
+  /** Lists {@code root} with the shared walker; only files inside a class sub-folder have a label. */
+  private static Labelled scan(Path root) throws IOException {
+    if (!Files.isDirectory(root)) {
+      throw new IllegalArgumentException(
+          "The image folder " + root + " does not exist; an image folder must be a directory whose sub-folders are the classes.");
+    }
+    FolderSource folder = FolderSource.open(root);
+    if (folder.classes().isEmpty()) {
+      throw new IllegalArgumentException(
+          "The image folder " + root + " has no class sub-folders; expected one sub-folder per class holding its images.");
+    }
+    List<Entry> entries = new ArrayList<>();
+    int loose = 0;
+    for (int i = 0; i < folder.size(); i++) {
+      if (folder.label(i) == null) {
+        loose++;
+      } else {
+        entries.add(new Entry(folder.path(i), folder.label(i)));
+      }
+    }
+    if (loose > 0) {
+      LOG.warn("{}: {} files lie directly in the folder, outside every class sub-folder; they have no label and are left out.",
+          root, loose);
+    }
+    return new Labelled(folder.classes(), entries);
+  }
+
   private static void checkBudget(Path root, int files, PreprocessingSpec spec, long budget) {
     long bytes = (long) files * spec.tensorSize() * Float.BYTES;
     if (bytes > budget) {
@@ -126,7 +160,7 @@ public final class FolderImages implements LabelledImages {
   }
 
   private static FolderImages load(
-      String description, List<String> classes, List<ImageFolder.Entry> entries, PreprocessingSpec spec, DecodeLimits limits)
+      String description, List<String> classes, List<Entry> entries, PreprocessingSpec spec, DecodeLimits limits)
       throws IOException {
     Preprocessor preprocessor = new Preprocessor(spec);
     int size = spec.tensorSize();
@@ -135,14 +169,14 @@ public final class FolderImages implements LabelledImages {
     int kept = 0;
     Map<String, Integer> skippedByReason = new LinkedHashMap<>();
     List<String> examples = new ArrayList<>();
-    for (ImageFolder.Entry e : entries) {
+    for (Entry e : entries) {
       long bytes = Files.size(e.path());
       if (bytes > limits.maxEncodedBytes()) {
         skip(skippedByReason, examples, "TOO_LARGE", e.path() + ": " + bytes + " bytes, over the " + limits.maxEncodedBytes() + "-byte limit");
         continue;
       }
       try {
-        float[] chw = preprocessor.decodeAndApply(e.read(), limits);
+        float[] chw = preprocessor.decodeAndApply(Files.readAllBytes(e.path()), limits);
         System.arraycopy(chw, 0, tensors, kept * size, size);
         labels[kept] = e.label();
         kept++;

@@ -3,12 +3,16 @@ package dev.ibq.training.data;
 import dev.ibq.image.DecodeLimits;
 import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.image.source.FashionMnist;
+import dev.ibq.image.source.FashionMnistSource;
+import dev.ibq.image.source.FolderSource;
+import dev.ibq.image.source.ImageSources;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
 /**
- * The closed registry of training data sets a config can name in its {@code dataset} key:
+ * The closed registry of training data sets a config can name in its {@code dataset} key, with the names of the
+ * project's image-source registry ({@link ImageSources}); training needs a train and a test split of each:
  *
  * <ul>
  *   <li>{@value #FASHION_MNIST}: the installed Fashion-MNIST (60k train / 10k test);
@@ -20,9 +24,11 @@ import java.nio.file.Path;
  */
 public final class TrainingData {
 
-  public static final String FASHION_MNIST = "fashion-mnist";
+  /** Both splits of {@code fashion-mnist:train} and {@code fashion-mnist:test} of {@link ImageSources}. */
+  public static final String FASHION_MNIST = FashionMnistSource.KIND;
   public static final String IMAGENET = "imagenet";
-  public static final String FOLDER_PREFIX = "folder:";
+  /** {@code folder:PATH}, the name {@link ImageSources} gives the same folder (listed by {@link FolderSource}). */
+  public static final String FOLDER_PREFIX = FolderSource.KIND + ":";
 
   private TrainingData() {}
 

@@ -1,5 +1,6 @@
 package dev.ibq.training.export;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -17,6 +18,10 @@ import dev.ibq.model.TokenizerMetadata;
 import dev.ibq.training.tokenizer.IbqTokenizerModel;
 import dev.ibq.training.tokenizer.IndexPropagationQuantizer;
 import dev.ibq.training.tokenizer.TokenizerArchitecture;
+import dev.ibq.training.tokenizer.train.TokenizerCheckpoint;
+import dev.ibq.training.tokenizer.train.TokenizerPresets;
+import dev.ibq.training.tokenizer.train.TokenizerTrainer;
+import dev.ibq.training.tokenizer.train.TokenizerTrainingConfig;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
@@ -126,6 +131,40 @@ public final class ExportBenchmark {
       List<EncodeRow> encode,
       QuantizerResult quantizer,
       ParityCheck.Result parity) {}
+
+  /**
+   * The benchmark of a trained checkpoint's EMA weights, or of an untrained model of {@code preset} when
+   * {@code checkpoint} is null (throughput does not depend on the weight values), exported into a temporary
+   * directory. With {@code options.threads() > 0} both engines get that many intra-op threads: this must run before
+   * the first DJL call of the JVM, as libtorch reads its thread count when the engine starts.
+   */
+  public static Result run(Path checkpoint, String preset, Options options, Path results, String command)
+      throws IOException, OrtException {
+    if (options.threads() > 0) {
+      System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(options.threads()));
+      System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+    }
+    try (NDManager manager = NDManager.newBaseManager()) {
+      IbqTokenizerModel model;
+      PreprocessingSpec spec;
+      String description;
+      if (checkpoint != null) {
+        TokenizerCheckpoint.Loaded loaded = TokenizerCheckpoint.load(checkpoint, manager);
+        model = loaded.model();
+        spec = loaded.preprocessing();
+        description = "trained checkpoint " + TokenizerExport.relative(loaded.directory()) + " (EMA weights, step "
+            + loaded.step() + ", preset " + loaded.config().preset() + ")";
+      } else {
+        TokenizerTrainingConfig config = TokenizerPresets.get(preset);
+        Engine.getInstance().setRandomSeed(42);
+        model = IbqTokenizerModel.create(config.architecture(), manager);
+        spec = TokenizerTrainer.preprocessingSpec(config);
+        description = "random init of preset " + preset + " (throughput does not depend on the weight values)";
+      }
+      Path work = Files.createTempDirectory("ibq-bench-export");
+      return run(model, description + "; " + model.architecture(), spec, work, options, results, command);
+    }
+  }
 
   /** Runs every part on {@code model} (exported into {@code workDir}) and writes {@code results}.json/.md. */
   public static Result run(

@@ -2,11 +2,13 @@ package dev.ibq.training.export;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import dev.ibq.image.DecodeLimits;
 import dev.ibq.image.ImageRejectedException;
 import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.image.Preprocessor;
-import dev.ibq.schemas.PreprocessingDescriptor;
+import dev.ibq.image.source.ImageSource;
 import dev.ibq.schemas.TokenRecord;
+import dev.ibq.schemas.TokenRecords;
 import dev.ibq.runtime.OnnxTokenizer;
 import dev.ibq.model.TokenizerInfo;
 import dev.ibq.training.report.ProgressBar;
@@ -28,7 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Encodes an {@link ImageInputs} set into an Avro container file of {@link TokenRecord}s, in batches, and
+ * Encodes an {@link ImageSource} into an Avro container file of {@link TokenRecord}s, in batches, and
  * can resume after an interruption without duplicates.
  *
  * <p>Resumability: inputs are read in a fixed order. After every batch the Avro block is flushed and
@@ -56,14 +58,18 @@ public final class TokenFileEncoder {
    *     batch WITHOUT checkpointing it and stop (0 = never)
    * @param overwrite replace a finished output file
    * @param progress draw a progress bar on stderr
+   * @param limits the decode limits for encoded image files (the stream job's {@link DecodeLimits})
    */
-  public record Options(int batch, int limit, int stopAfterBatches, boolean overwrite, boolean progress) {
+  public record Options(int batch, int limit, int stopAfterBatches, boolean overwrite, boolean progress, DecodeLimits limits) {
     public Options {
       if (batch < 1) {
         throw new IllegalArgumentException("--batch-size is " + batch + "; expected at least 1.");
       }
       if (limit < 0 || stopAfterBatches < 0) {
         throw new IllegalArgumentException("--limit and --stop-after-batches must be >= 0.");
+      }
+      if (limits == null) {
+        throw new IllegalArgumentException("The encode needs decode limits; pass DecodeLimits.defaults() for the job's.");
       }
     }
   }
@@ -90,7 +96,7 @@ public final class TokenFileEncoder {
     return output.resolveSibling(output.getFileName() + ".progress");
   }
 
-  public static Result encode(OnnxTokenizer tokenizer, ImageInputs inputs, Path output, Options options)
+  public static Result encode(OnnxTokenizer tokenizer, ImageSource inputs, Path output, Options options)
       throws IOException {
     TokenizerInfo info = tokenizer.info();
     PreprocessingSpec spec = PreprocessingSpec.parse(info.preprocessingDescriptor());
@@ -100,7 +106,7 @@ public final class TokenFileEncoder {
               + info.valuesPerImage() + "; the export is inconsistent.");
     }
     Preprocessor pre = new Preprocessor(spec);
-    PreprocessingDescriptor descriptor = spec.toDescriptor();
+    TokenRecords.Model model = TokenRecords.Model.of(info);
     int total = options.limit() > 0 ? Math.min(options.limit(), inputs.size()) : inputs.size();
     Path cp = checkpointFile(output);
     SpecificDatumWriter<TokenRecord> datum = new SpecificDatumWriter<>(TokenRecord.class);
@@ -146,7 +152,7 @@ public final class TokenFileEncoder {
         List<Integer> accepted = new ArrayList<>();
         for (int i = done; i < end; i++) {
           try {
-            inputs.preprocessInto(i, pre, buffer, accepted.size() * perImage);
+            inputs.preprocessInto(i, pre, options.limits(), buffer, accepted.size() * perImage);
             accepted.add(i);
           } catch (ImageRejectedException e) {
             rejected++;
@@ -160,7 +166,7 @@ public final class TokenFileEncoder {
           long micros = (System.nanoTime() - t0) / 1000 / b;
           for (int j = 0; j < b; j++) {
             int i = accepted.get(j);
-            writer.append(record(info, descriptor, inputs, i, tokens[j], now, micros));
+            writer.append(record(model, inputs, i, tokens[j], now, micros));
           }
           written += b;
         }
@@ -197,29 +203,12 @@ public final class TokenFileEncoder {
   }
 
   private static TokenRecord record(
-      TokenizerInfo info, PreprocessingDescriptor descriptor, ImageInputs inputs, int i, int[] tokens, Instant now, long micros) {
-    List<Integer> list = new ArrayList<>(tokens.length);
-    for (int t : tokens) {
-      list.add(t);
-    }
-    return TokenRecord.newBuilder()
-        .setImageId(inputs.id(i))
-        .setTokens(list)
-        .setGridHeight(info.gridHeight())
-        .setGridWidth(info.gridWidth())
-        .setCodebookSize(info.codebookSize())
-        .setTokenizerId(info.tokenizerId())
-        .setTokenizerName(info.name())
-        .setPreprocessing(descriptor)
-        .setLabel(inputs.label(i))
-        .setAttributes(Map.of("input_index", Integer.toString(i)))
-        .setEventTime(now)
-        .setProcessingTime(now)
-        .setEncodeLatencyMicros(micros)
-        .build();
+      TokenRecords.Model model, ImageSource inputs, int i, int[] tokens, Instant now, long micros) {
+    TokenRecords.Image image = TokenRecords.Image.of(inputs.id(i), inputs.label(i), Map.of("input_index", Integer.toString(i)), now);
+    return TokenRecords.of(model, image, tokens, now, micros);
   }
 
-  private static void checkResumable(Checkpoint s, TokenizerInfo info, ImageInputs inputs, int total, Path output)
+  private static void checkResumable(Checkpoint s, TokenizerInfo info, ImageSource inputs, int total, Path output)
       throws IOException {
     String problem = null;
     if (s == null || s.version() != 1) {

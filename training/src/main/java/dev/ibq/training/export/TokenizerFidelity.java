@@ -9,7 +9,7 @@ import dev.ibq.runtime.OnnxTokenizer;
 import dev.ibq.training.autoregressive.eval.ClassifierTrainer;
 import dev.ibq.training.autoregressive.eval.FmnistClassifier;
 import dev.ibq.training.autoregressive.eval.GenerationMetrics;
-import dev.ibq.training.tokenizer.train.CodeUsage;
+import dev.ibq.model.CodeUsage;
 import dev.ibq.training.tokenizer.train.ImageQuality;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -53,7 +53,7 @@ public final class TokenizerFidelity {
       int size = spec.tensorSize();
       int n = real.count();
       float[] reconstructions = new float[n * size];
-      CodeUsage usage = new CodeUsage(encoder.info().codebookSize());
+      CodeUsage usage = CodeUsage.unbounded(encoder.info().codebookSize());
       double psnr = 0;
       double ssim = 0;
       int crop = 28;

@@ -8,6 +8,7 @@ import dev.ibq.image.DecodeLimits;
 import dev.ibq.image.ImageRejectedException;
 import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.image.Preprocessor;
+import dev.ibq.image.source.FolderSource;
 import dev.ibq.runtime.OnnxTokenizer;
 import dev.ibq.training.export.PeakMemory;
 import dev.ibq.training.tokenizer.IbqTokenizerModel;
@@ -20,7 +21,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 /**
  * Encode speed of an imported tokenizer at the paper's scale (256x256, 16x16 tokens): ONNX Runtime (the exported
@@ -124,13 +124,14 @@ public final class PaperScaleBenchmark {
   private static float[] photos(Path dir, PreprocessingSpec spec) throws IOException, ImageRejectedException {
     Preprocessor pre = new Preprocessor(spec);
     List<float[]> out = new ArrayList<>();
-    try (Stream<Path> s = Files.list(dir)) {
-      for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
-        try {
-          out.add(pre.decodeAndApply(Files.readAllBytes(p), DecodeLimits.defaults()));
-        } catch (ImageRejectedException e) {
-          System.out.println("skipping " + p.getFileName() + ": " + e.getMessage());
-        }
+    FolderSource folder = FolderSource.open(dir);
+    for (int i = 0; i < folder.size(); i++) {
+      float[] tensor = new float[spec.tensorSize()];
+      try {
+        folder.preprocessInto(i, pre, DecodeLimits.defaults(), tensor, 0);
+        out.add(tensor);
+      } catch (ImageRejectedException e) {
+        System.out.println("skipping " + folder.id(i) + ": " + e.getMessage());
       }
     }
     if (out.isEmpty()) {

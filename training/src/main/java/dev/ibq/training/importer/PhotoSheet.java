@@ -4,6 +4,7 @@ import dev.ibq.image.DecodeLimits;
 import dev.ibq.image.ImageRejectedException;
 import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.image.Preprocessor;
+import dev.ibq.image.source.FolderSource;
 import dev.ibq.schemas.TokenRecord;
 import dev.ibq.runtime.OnnxDecoder;
 import dev.ibq.runtime.OnnxTokenizer;
@@ -51,7 +52,7 @@ public final class PhotoSheet {
     return write(modelDir, photos, records, out, caption);
   }
 
-  /** From token records (for example those a stream job committed); their image ids are file names in {@code photos}. */
+  /** From token records (for example those a stream job committed); their image ids are {@link FolderSource} ids in {@code photos}. */
   public static Result write(Path modelDir, Path photos, List<TokenRecord> records, Path out, String caption) throws IOException {
     List<String> ids = new ArrayList<>();
     List<int[]> grids = new ArrayList<>();
@@ -60,11 +61,10 @@ public final class PhotoSheet {
       grids.add(r.getTokens().stream().mapToInt(Integer::intValue).toArray());
     }
     List<String> withoutRecord = new ArrayList<>();
-    try (var s = Files.list(photos)) {
-      for (Path p : s.sorted().toList()) {
-        if (!ids.contains(p.getFileName().toString())) {
-          withoutRecord.add(p.getFileName().toString());
-        }
+    FolderSource listing = FolderSource.open(photos);
+    for (int i = 0; i < listing.size(); i++) {
+      if (!ids.contains(listing.id(i))) {
+        withoutRecord.add(listing.id(i));
       }
     }
     List<BufferedImage> originals = new ArrayList<>();

@@ -55,7 +55,7 @@ class FolderImagesTest {
     }
     Path firstClass = Files.list(plain).filter(Files::isDirectory).sorted().findFirst().orElseThrow();
     Files.writeString(firstClass.resolve("broken.png"), "not a png at all");
-    Files.writeString(firstClass.resolve("notes.txt"), "not listed: not an image extension");
+    Files.writeString(firstClass.resolve("notes.txt"), "listed, then skipped: not an image");
   }
 
   @Test
@@ -63,7 +63,7 @@ class FolderImagesTest {
     FolderImages.Splits s = FolderImages.open(plain, RGB_16, 5, DecodeLimits.defaults(), 1L << 30);
     int classes = (int) Files.list(plain).filter(Files::isDirectory).count();
     assertThat(s.train().classes()).hasSize(classes).isSorted();
-    // 60 good images + 1 broken png listed; the broken one is skipped.
+    // 60 good images + a broken png + a text file listed; the last two are skipped.
     assertThat(s.train().size() + s.test().size()).isEqualTo(60);
     assertThat(s.test().size()).isBetween(8, 14);
     assertThat(s.train().describe()).contains("train");
@@ -71,7 +71,8 @@ class FolderImagesTest {
     Preprocessor p = new Preprocessor(RGB_16);
     float[] stored = new float[RGB_16.tensorSize()];
     s.train().preprocessInto(0, p, stored, 0);
-    Path first = dev.ibq.image.source.ImageFolder.scan(plain).entries().stream().map(e -> e.path())
+    dev.ibq.image.source.FolderSource listing = dev.ibq.image.source.FolderSource.open(plain);
+    Path first = java.util.stream.IntStream.range(0, listing.size()).mapToObj(listing::path)
         .filter(f -> f.getFileName().toString().startsWith("img")).findFirst().orElseThrow();
     float[] direct = p.decodeAndApply(Files.readAllBytes(first), DecodeLimits.defaults());
     assertThat(stored).containsExactly(direct);

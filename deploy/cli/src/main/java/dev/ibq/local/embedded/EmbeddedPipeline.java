@@ -5,15 +5,15 @@ import dev.ibq.schemas.DeadLetterRecord;
 import dev.ibq.schemas.ErrorCode;
 import dev.ibq.schemas.ImageRecord;
 import dev.ibq.schemas.TokenRecord;
+import dev.ibq.schemas.TokenRecords;
 import dev.ibq.stream.config.DeliveryGuarantee;
 import dev.ibq.stream.config.JobConfig;
-import dev.ibq.stream.job.TokenRecords;
 import dev.ibq.stream.job.TokenizeJob;
 import dev.ibq.stream.job.TokenizeTopology;
 import dev.ibq.local.kafka.AvroTopicReader;
 import dev.ibq.local.kafka.ImageProducer;
 import dev.ibq.local.kafka.KafkaBrokerProcess;
-import dev.ibq.stream.metrics.CodebookUsage;
+import dev.ibq.model.CodeUsage;
 import dev.ibq.model.TokenizerIdentity;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -269,7 +269,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
         values(AvroTopicReader.readAll(bootstrapServers, dlq, DeadLetterRecord.class, null, Duration.ofMinutes(2)), dlq);
 
     TokenizerIdentity tokenizer = streams.tokenizer();
-    CodebookUsage usage = CodebookUsage.unbounded(tokenizer.codebookSize());
+    CodeUsage usage = CodeUsage.unbounded(tokenizer.codebookSize());
     Set<String> ids = new HashSet<>();
     int duplicates = 0;
     for (TokenRecord t : tokens) {

@@ -9,7 +9,7 @@ import dev.ibq.image.Preprocessor;
 import dev.ibq.image.source.FashionMnist;
 import dev.ibq.schemas.ImageRecord;
 import dev.ibq.schemas.TokenRecord;
-import dev.ibq.stream.job.TokenRecords;
+import dev.ibq.schemas.TokenRecords;
 import dev.ibq.runtime.OnnxTokenizer;
 import dev.ibq.stream.testing.TestModels;
 import java.util.HashMap;

@@ -5,6 +5,7 @@ import dev.ibq.image.source.FashionMnist;
 import dev.ibq.schemas.ErrorCode;
 import dev.ibq.schemas.ImageRecord;
 import dev.ibq.schemas.TokenRecord;
+import dev.ibq.schemas.TokenRecords;
 import dev.ibq.schemas.codec.AvroCodec;
 import dev.ibq.schemas.codec.SingleObjectFormat;
 import dev.ibq.image.source.ImageRecords;
@@ -127,11 +128,9 @@ public final class HostileCorpus {
     byte[] wrongFingerprint = CODEC.encode(image("wrong-fingerprint", png, Map.of()));
     wrongFingerprint[5] ^= 0x5a;
     c.add(raw("wrong-fingerprint", wrongFingerprint, ErrorCode.UNDECODABLE_RECORD));
-    TokenRecord other = TokenRecord.newBuilder().setImageId("a-token-record").setTokens(List.of(1, 2, 3, 4))
-        .setGridHeight(2).setGridWidth(2).setCodebookSize(16).setTokenizerId("t").setTokenizerName("t")
-        .setPreprocessing(dev.ibq.image.PreprocessingSpec.fashionMnist32().toDescriptor()).setLabel(null)
-        .setAttributes(Map.of()).setEventTime(Instant.EPOCH).setProcessingTime(Instant.EPOCH).setEncodeLatencyMicros(0L)
-        .build();
+    TokenRecord other = TokenRecords.of(
+        new TokenRecords.Model("t", "t", 16, 2, 2, dev.ibq.image.PreprocessingSpec.fashionMnist32().toDescriptor()),
+        TokenRecords.Image.of("a-token-record", null, Map.of(), Instant.EPOCH), new int[] {1, 2, 3, 4}, Instant.EPOCH, 0L);
     c.add(raw("token-record-on-image-topic", AvroCodec.forClass(TokenRecord.class).encode(other), ErrorCode.UNDECODABLE_RECORD));
     ByteArrayOutputStream claim = new ByteArrayOutputStream();
     zigzag(claim, Integer.MAX_VALUE - 8);

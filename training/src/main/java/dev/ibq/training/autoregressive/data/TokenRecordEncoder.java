@@ -4,6 +4,7 @@ import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.image.Preprocessor;
 import dev.ibq.image.source.FashionMnist;
 import dev.ibq.schemas.TokenRecord;
+import dev.ibq.schemas.TokenRecords;
 import dev.ibq.runtime.OnnxTokenizer;
 import dev.ibq.model.TokenizerInfo;
 import java.time.Instant;
@@ -28,6 +29,7 @@ public final class TokenRecordEncoder {
     Preprocessor preprocessor = new Preprocessor(spec);
     int count = limit > 0 ? Math.min(limit, data.size()) : data.size();
     int size = spec.tensorSize();
+    TokenRecords.Model model = TokenRecords.Model.of(info);
     List<TokenRecord> out = new ArrayList<>(count);
     Instant now = Instant.now();
     for (int from = 0; from < count; from += 256) {
@@ -40,26 +42,8 @@ public final class TokenRecordEncoder {
       int[][] tokens = tokenizer.encode(batch, rows);
       long micros = (System.nanoTime() - start) / 1000 / rows;
       for (int r = 0; r < rows; r++) {
-        List<Integer> list = new ArrayList<>(tokens[r].length);
-        for (int t : tokens[r]) {
-          list.add(t);
-        }
-        out.add(
-            TokenRecord.newBuilder()
-                .setImageId("fashion-mnist-" + data.split().name().toLowerCase(java.util.Locale.ROOT) + "-" + (from + r))
-                .setTokens(list)
-                .setGridHeight(info.gridHeight())
-                .setGridWidth(info.gridWidth())
-                .setCodebookSize(info.codebookSize())
-                .setTokenizerId(info.tokenizerId())
-                .setTokenizerName(info.name())
-                .setPreprocessing(spec.toDescriptor())
-                .setLabel(data.label(from + r))
-                .setAttributes(Map.of())
-                .setEventTime(now)
-                .setProcessingTime(Instant.now())
-                .setEncodeLatencyMicros(micros)
-                .build());
+        TokenRecords.Image image = TokenRecords.Image.of(data.imageId(from + r), data.label(from + r), Map.of(), now);
+        out.add(TokenRecords.of(model, image, tokens[r], Instant.now(), micros));
       }
     }
     return out;

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.GsonBuilder;
 import dev.ibq.image.Preprocessor;
 import dev.ibq.image.source.FashionMnist;
+import dev.ibq.model.CodeUsage;
 import dev.ibq.training.data.ImageBatches;
 import dev.ibq.training.data.LabelledImages;
 import dev.ibq.training.report.ReconstructionGrid;
@@ -58,7 +59,7 @@ public final class TokenizerEvaluator {
     String region = cropH == height && cropW == width
         ? "whole " + height + "x" + width + " image"
         : "central " + cropH + "x" + cropW + " (padding excluded)";
-    CodeUsage usage = new CodeUsage(arch.codebookSize());
+    CodeUsage usage = CodeUsage.unbounded(arch.codebookSize());
     LatentGeometry geometry = new LatentGeometry(arch.codeDim());
     double psnrSum = 0;
     double ssimSum = 0;

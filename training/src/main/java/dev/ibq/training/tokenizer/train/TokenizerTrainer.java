@@ -9,6 +9,7 @@ import ai.djl.training.GradientCollector;
 import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.image.Preprocessor;
 import dev.ibq.image.source.FashionMnist;
+import dev.ibq.model.CodeUsage;
 import dev.ibq.training.data.ImageBatches;
 import dev.ibq.training.data.LabelledImages;
 import dev.ibq.training.data.TrainingData;
@@ -181,7 +182,7 @@ public final class TokenizerTrainer {
     final WeightEma ema;
     final LecamEma lecam;
     final ImageBatches batches;
-    final RecentCodeUsage recent;
+    final CodeUsage recent;
     final long startStep;
     final double elapsedBefore;
     final LossWeights w;
@@ -214,7 +215,7 @@ public final class TokenizerTrainer {
       this.ema = new WeightEma(config.emaDecay(), config.emaWarmup(), emaModel.stateDict(), model.stateDict());
       this.lecam = new LecamEma(w.lecamDecay());
       this.batches = new ImageBatches(train, preprocessor, config.batchSize(), config.seed());
-      this.recent = new RecentCodeUsage(config.architecture().codebookSize(), config.utilizationWindow());
+      this.recent = CodeUsage.lastSteps(config.architecture().codebookSize(), config.utilizationWindow());
       if (resumeDir != null) {
         TokenizerCheckpoint.restore(resumeDir, contents(resumeState));
         ema.restoreUpdates(resumeState.emaUpdates());
@@ -412,7 +413,7 @@ public final class TokenizerTrainer {
         ema.update(model.stateDict(), scope);
 
         int[] indices = q.indices().toType(DataType.INT32, false).toIntArray();
-        recent.add(indices);
+        recent.addStep(indices);
         lossTermNames = List.copyOf(terms.keySet());
         sums.add(total, l1, terms, dLoss, gAdv, perceptual, model.quantizer().diagnostics(q));
         if (sums.sampled == null) {
@@ -525,7 +526,7 @@ public final class TokenizerTrainer {
       n++;
     }
 
-    Map<String, Double> row(long step, int steps, double imagesPerSecond, RecentCodeUsage recent, TokenizerTrainingConfig config) {
+    Map<String, Double> row(long step, int steps, double imagesPerSecond, CodeUsage recent, TokenizerTrainingConfig config) {
       int k = Math.max(1, n);
       Map<String, Double> row = new LinkedHashMap<>();
       row.put("step", (double) step);

@@ -1,12 +1,10 @@
-package dev.ibq.cli;
+package dev.ibq.training.export;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonParser;
 import dev.ibq.model.TokenizerMetadata;
-import dev.ibq.training.export.ModelCard;
-import dev.ibq.training.export.ModelFileSummary;
 import dev.ibq.training.tokenizer.train.TokenizerPresets;
 import dev.ibq.training.tokenizer.train.TokenizerTrainer;
 import dev.ibq.training.tokenizer.train.TrainingOptions;
@@ -19,8 +17,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** ./ibq export from a real (one-step) training checkpoint, with the parity check on real test images. */
-class ExportCommandTest {
+/** The export use case (./ibq export) from a real (one-step) training checkpoint, with the parity check on real test images. */
+class TokenizerExportTest {
   @TempDir static Path dir;
   static TrainingResult trained;
 
@@ -45,7 +43,7 @@ class ExportCommandTest {
   @Test
   void exportsACheckpointWithItsConfigPreprocessingAndAPassingParityCheck() throws Exception {
     Path out = dir.resolve("export");
-    ExportCommand.Result r = ExportCommand.run(trained.runDir(), null, 0, out, null, 32, 16);
+    TokenizerExport.Result r = TokenizerExport.run(new TokenizerExport.Options(trained.runDir(), null, 0, out, null, 32, 16));
     assertThat(r.parity()).isNotNull();
     assertThat(r.parity().passed()).as(r.parity().summary()).isTrue();
     assertThat(r.parity().positions()).isEqualTo(16L * 256);
@@ -69,13 +67,21 @@ class ExportCommandTest {
     assertThat(Files.readString(out.resolve(ModelCard.MARKDOWN_FILE))).contains("EMA weights, step 1");
 
     // Exporting the same checkpoint again gives the same tokenizer id; a random-init model another one.
-    assertThat(ExportCommand.run(trained.runDir(), null, 0, dir.resolve("again"), null, 8192, 0).exported().tokenizerId())
+    assertThat(TokenizerExport.run(TokenizerExport.Options.ofCheckpoint(trained.runDir(), dir.resolve("again"))).exported().tokenizerId())
         .isEqualTo(r.exported().tokenizerId());
   }
 
   @Test
   void aMissingCheckpointIsAClearError() {
-    assertThatThrownBy(() -> ExportCommand.run(dir.resolve("nope"), null, 0, dir.resolve("x"), null, 8192, 0))
+    assertThatThrownBy(() -> TokenizerExport.run(TokenizerExport.Options.ofCheckpoint(dir.resolve("nope"), dir.resolve("x"))))
         .hasMessageContaining("nope");
+  }
+
+  @Test
+  void exactlyOneSourceIsRequired() {
+    assertThatThrownBy(() -> new TokenizerExport.Options(null, null, 0, dir.resolve("x"), null, 8192, 0))
+        .hasMessageContaining("got neither");
+    assertThatThrownBy(() -> new TokenizerExport.Options(dir, "fmnist-cpu", 0, dir.resolve("x"), null, 8192, 0))
+        .hasMessageContaining("got both");
   }
 }
