@@ -163,7 +163,7 @@ public final class Checkpoint {
     }
     if (!stage.label().equals(manifest.stage())) {
       throw new IllegalArgumentException(
-          dir + " is a " + manifest.stage() + " checkpoint; expected a " + stage.label() + " checkpoint here.");
+          dir + " is a checkpoint of the " + manifest.stage() + " stage; expected one of the " + stage.label() + " stage here.");
     }
     for (Map.Entry<String, Long> file : manifest.files().entrySet()) {
       Path path = dir.resolve(file.getKey());
