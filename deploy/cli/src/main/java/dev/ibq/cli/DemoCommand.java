@@ -1,5 +1,6 @@
 package dev.ibq.cli;
 
+import dev.ibq.training.io.Json;
 import dev.ibq.training.tokenizer.train.ImageQuality;
 import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.image.Preprocessor;
@@ -20,7 +21,6 @@ import dev.ibq.training.tokenizer.train.TokenizerTrainer;
 import dev.ibq.training.tokenizer.train.TokenizerTrainingConfig;
 import dev.ibq.training.tokenizer.train.TrainingOptions;
 import dev.ibq.training.tokenizer.train.TrainingResult;
-import com.google.gson.GsonBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -217,6 +217,6 @@ public final class DemoCommand implements Callable<Integer> {
     s.put("used_codes", r.usedCodes());
     s.put("perplexity", r.perplexity());
     s.put("picture", picture.toString());
-    Files.writeString(file, new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(s));
+    Json.writePretty(file, s);
   }
 }

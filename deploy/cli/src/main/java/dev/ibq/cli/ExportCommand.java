@@ -2,7 +2,6 @@ package dev.ibq.cli;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import com.google.gson.GsonBuilder;
 import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.image.source.FashionMnist;
 import dev.ibq.model.ExecutionProvider;
@@ -11,6 +10,7 @@ import dev.ibq.training.export.ModelCard;
 import dev.ibq.training.export.ParityCheck;
 import dev.ibq.training.export.TokenizerExporter;
 import dev.ibq.training.tokenizer.IbqTokenizerModel;
+import dev.ibq.training.tokenizer.train.ConfigFiles;
 import dev.ibq.training.tokenizer.train.TokenizerCheckpoint;
 import dev.ibq.training.tokenizer.train.TokenizerPresets;
 import dev.ibq.training.tokenizer.train.TokenizerTrainer;
@@ -107,7 +107,7 @@ public final class ExportCommand implements Callable<Integer> {
         source = "random init of preset " + randomInit + " (seed " + seed + "; UNTRAINED)";
         defaultName = "ibq-" + randomInit + "-random-init";
       }
-      String configJson = new GsonBuilder().disableHtmlEscaping().create().toJson(config);
+      String configJson = ConfigFiles.toJson(config);
       TokenizerExporter.Exported exported =
           TokenizerExporter.export(
               model,

@@ -1,9 +1,8 @@
 package dev.ibq.training.autoregressive;
 
+import dev.ibq.training.io.Json;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import dev.ibq.training.optim.AdamW;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -28,7 +27,6 @@ import java.util.Map;
 public final class ArCheckpoint {
 
   private static final String MAGIC = "IBQ-AR-1";
-  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
   private ArCheckpoint() {}
 
@@ -68,7 +66,7 @@ public final class ArCheckpoint {
       Path tmp = dir.resolve(file.getFileName() + ".tmp"); // default permissions, unlike createTempFile
       try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
         out.write(MAGIC.getBytes(StandardCharsets.US_ASCII));
-        byte[] json = GSON.toJson(header).getBytes(StandardCharsets.UTF_8);
+        byte[] json = Json.pretty(header).getBytes(StandardCharsets.UTF_8);
         out.writeInt(json.length);
         out.write(json);
         writeTensors(out, model.parameters().tensors());
@@ -142,7 +140,7 @@ public final class ArCheckpoint {
     }
     byte[] json = new byte[in.readInt()];
     in.readFully(json);
-    return GSON.fromJson(new String(json, StandardCharsets.UTF_8), Header.class);
+    return Json.readAnyCase(new String(json, StandardCharsets.UTF_8), Header.class, "the AR checkpoint header");
   }
 
   private static void writeTensors(DataOutputStream out, Map<String, NDArray> tensors) throws IOException {

@@ -1,12 +1,12 @@
 package dev.ibq.training.autoregressive;
 
+import dev.ibq.training.io.Json;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import com.google.gson.Gson;
 import dev.ibq.training.autoregressive.data.TokenDataset;
 import dev.ibq.training.optim.AdamW;
 import java.io.BufferedWriter;
@@ -39,7 +39,6 @@ import org.slf4j.LoggerFactory;
 public final class ArTrainer {
 
   private static final Logger LOG = LoggerFactory.getLogger(ArTrainer.class);
-  private static final Gson GSON = new Gson();
   private static final double LN2 = Math.log(2);
 
   /** The checkpoint file name inside the output folder. */
@@ -244,7 +243,7 @@ public final class ArTrainer {
       row.put("train_bits_per_token", bits);
       row.put("grad_norm", Double.isFinite(gradNorm) ? gradNorm : null); // JSON has no NaN
       row.put("skipped_updates", skipped);
-      metrics.write(GSON.toJson(row));
+      metrics.write(Json.write(row));
       metrics.newLine();
       progress.update(done, String.format(Locale.ROOT, "loss %.3f bits/token lr %.2e", bits, lr));
       boolean last = done == train.steps();
@@ -254,7 +253,7 @@ public final class ArTrainer {
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("step", done);
         v.put("validation_bits_per_token", validationBits);
-        metrics.write(GSON.toJson(v));
+        metrics.write(Json.write(v));
         metrics.newLine();
         LOG.info("step {}: validation NLL {} bits/token", done, String.format(Locale.ROOT, "%.4f", validationBits));
       }

@@ -1,5 +1,6 @@
 package dev.ibq.training.export;
 
+import dev.ibq.training.io.Json;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -8,7 +9,6 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import com.google.gson.GsonBuilder;
 import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.image.source.FashionMnist;
 import dev.ibq.model.ExecutionProvider;
@@ -393,7 +393,7 @@ public final class ExportBenchmark {
     json.put("result", r);
     Files.writeString(
         Path.of(results + ".json"),
-        new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(json) + "\n");
+        Json.pretty(json) + "\n");
     StringBuilder md = new StringBuilder();
     md.append("# Export benchmark\n\n");
     md.append("Reproduce: `").append(r.command()).append("`\n\n");

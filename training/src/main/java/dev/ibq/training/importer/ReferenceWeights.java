@@ -1,6 +1,6 @@
 package dev.ibq.training.importer;
 
-import com.google.gson.GsonBuilder;
+import dev.ibq.training.io.Json;
 import dev.ibq.training.tokenizer.QuantizerType;
 import dev.ibq.training.tokenizer.TokenizerArchitecture;
 import dev.ibq.training.tokenizer.TokenizerModule;
@@ -39,7 +39,7 @@ public final class ReferenceWeights {
     Map<String, String> metadata = new LinkedHashMap<>();
     metadata.put("format", "pt");
     metadata.put("ibq.reference_class", referenceClass(arch.quantizer()));
-    metadata.put("ibq.architecture", new GsonBuilder().disableHtmlEscaping().create().toJson(arch));
+    metadata.put("ibq.architecture", Json.write(arch));
     Safetensors.writeStateDict(file, model.stateDict(), metadata);
   }
 

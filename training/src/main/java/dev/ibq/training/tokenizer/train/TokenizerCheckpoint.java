@@ -1,9 +1,8 @@
 package dev.ibq.training.tokenizer.train;
 
+import dev.ibq.training.io.Json;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.training.optim.AdamW;
 import dev.ibq.training.tokenizer.IbqTokenizerModel;
@@ -45,7 +44,6 @@ public final class TokenizerCheckpoint {
   public static final String DISCRIMINATOR_ADAM = "adam-discriminator.weights";
   public static final String LAST = "last";
 
-  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
   private TokenizerCheckpoint() {}
 
@@ -112,7 +110,7 @@ public final class TokenizerCheckpoint {
   /** Reads {@code state.json}. */
   public static TrainingState readState(Path dir) {
     try {
-      return GSON.fromJson(Files.readString(dir.resolve(STATE_FILE), StandardCharsets.UTF_8), TrainingState.class);
+      return Json.readAnyCase(Files.readString(dir.resolve(STATE_FILE), StandardCharsets.UTF_8), TrainingState.class, dir.resolve(STATE_FILE).toString());
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read " + dir.resolve(STATE_FILE), e);
     }
@@ -164,7 +162,7 @@ public final class TokenizerCheckpoint {
       WeightFile.write(dir.resolve(GENERATOR_ADAM), c.generatorAdam().state());
       WeightFile.write(dir.resolve(DISCRIMINATOR_ADAM), c.discriminatorAdam().state());
       // state.json last: a directory with it is complete.
-      Files.writeString(dir.resolve(STATE_FILE), GSON.toJson(c.state()) + "\n", StandardCharsets.UTF_8);
+      Files.writeString(dir.resolve(STATE_FILE), Json.pretty(c.state()) + "\n", StandardCharsets.UTF_8);
       Path last = root.resolve(LAST);
       Path tmp = root.resolve(LAST + ".tmp");
       Files.deleteIfExists(tmp);
