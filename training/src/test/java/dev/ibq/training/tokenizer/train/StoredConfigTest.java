@@ -53,8 +53,11 @@ class StoredConfigTest {
     // Keys added after that export take the values that reproduce it.
     assertThat(config.optimizer().codebookLrScale()).isEqualTo(1.0);
     assertThat(config.emaWarmup()).isTrue();
-    // Written again, it is the snake_case document.
+    // Written again, it is the snake_case document; inspect shows it as the YAML --config reads.
     assertThat(ConfigFiles.toJson(config)).contains("\"codebook_size\":1024", "\"lecam_decay\":0.999");
+    ModelFileSummary summary = ModelFileSummary.read(encoder);
+    assertThat(summary.trainingConfigYaml()).isEqualTo(ConfigFiles.toYaml(config)).contains("  codebook_size: 1024\n");
+    assertThat(summary.render()).contains("training config (ibq.config as YAML; save it as a file for --config):\n  preset: fmnist-cpu\n");
   }
 
   @Test
