@@ -1,22 +1,18 @@
 package dev.ibq.schemas.codec;
 
 import dev.ibq.schemas.codec.RecordDecodingException.Problem;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaPairCompatibility;
-import org.apache.avro.io.BinaryDecoder;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificData;
-import org.apache.avro.specific.SpecificDatumReader;
-import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -24,32 +20,34 @@ import org.apache.avro.specific.SpecificRecord;
  * no schema registry: bytes written with any schema in the {@link SchemaStore} (older or newer
  * versions of {@code T}'s schema) are resolved to {@code T}'s current schema.
  *
- * <p>Thread-safe: one instance can be shared by all threads. Encoders and decoders are made per
- * call; the Avro datum writer and the per-writer-schema datum readers are shared (Avro's datum
- * readers keep their resolution state per thread).
+ * <p>The header and the schema resolution are Avro's own ({@link BinaryMessageEncoder}, {@link
+ * BinaryMessageDecoder}); this class adds what they lack: typed errors with full sentences, a
+ * compatibility check before a writer schema is admitted, and the {@link BoundedBodyCheck} before
+ * anything is allocated for a record's values.
+ *
+ * <p>Thread-safe: one instance can be shared by all threads (so are Avro's message encoder and decoder).
  */
 public final class AvroCodec<T extends SpecificRecord> {
 
   private final Class<T> type;
   private final Schema schema;
   private final long fingerprint;
-  private final byte[] header = new byte[SingleObjectFormat.HEADER_LENGTH];
-  private final SpecificData model;
-  private final SpecificDatumWriter<T> writer;
+  private final BinaryMessageEncoder<T> encoder;
+  private final BinaryMessageDecoder<T> decoder;
   private final SchemaStore store;
-  private final Map<Long, Resolved<T>> readers = new ConcurrentHashMap<>();
-
-  /** A known writer schema and the datum reader that resolves it to {@code T}. */
-  private record Resolved<T>(Schema writer, SpecificDatumReader<T> reader) {}
+  /** Writer schemas admitted so far (checked compatible and added to {@link #decoder}), by fingerprint. */
+  private final Map<Long, Schema> writers = new ConcurrentHashMap<>();
 
   private AvroCodec(Class<T> type, SchemaStore store) {
     this.type = Objects.requireNonNull(type, "record class");
     this.store = Objects.requireNonNull(store, "schema store");
-    this.model = SpecificData.getForClass(type);
+    SpecificData model = SpecificData.getForClass(type);
     this.schema = model.getSchema(type);
     this.fingerprint = SingleObjectFormat.fingerprint(schema);
-    SingleObjectFormat.writeHeader(fingerprint, header);
-    this.writer = new SpecificDatumWriter<>(schema, model);
+    this.encoder = new BinaryMessageEncoder<>(model, schema);
+    // No resolver: a writer schema reaches the decoder only through admit(), after the compatibility check.
+    this.decoder = new BinaryMessageDecoder<>(model, schema);
+    writers.put(fingerprint, schema);
   }
 
   /** A codec for {@code type} that resolves every version in {@link SchemaStore#bundled()}. */
@@ -79,19 +77,18 @@ public final class AvroCodec<T extends SpecificRecord> {
   /** Single-object bytes of {@code record}. */
   public byte[] encode(T record) {
     Objects.requireNonNull(record, "record");
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-    out.write(header, 0, header.length);
-    BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+    ByteBuffer encoded;
     try {
-      writer.write(record, encoder);
-      encoder.flush();
+      encoded = encoder.encode(record);
     } catch (IOException e) {
       throw new UncheckedIOException("Writing to memory failed.", e);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("The " + type.getSimpleName() + " cannot be encoded (" + e.getMessage()
           + "); a required field is probably null or out of range.", e);
     }
-    return out.toByteArray();
+    byte[] out = new byte[encoded.remaining()];
+    encoded.get(out);
+    return out;
   }
 
   /**
@@ -106,37 +103,25 @@ public final class AvroCodec<T extends SpecificRecord> {
    */
   public T decode(byte[] bytes) {
     long writerFingerprint = SingleObjectFormat.readFingerprint(bytes);
-    Resolved<T> resolved = readerFor(writerFingerprint);
+    Schema writer = admit(writerFingerprint);
     int bodyLength = bytes.length - SingleObjectFormat.HEADER_LENGTH;
     try {
-      BoundedBodyCheck.check(resolved.writer(), bytes, SingleObjectFormat.HEADER_LENGTH, bodyLength);
+      // Also refuses bytes left over after the record, which Avro's decoder would ignore.
+      BoundedBodyCheck.check(writer, bytes, SingleObjectFormat.HEADER_LENGTH, bodyLength);
     } catch (BoundedBodyCheck.OutOfBounds e) {
       throw new RecordDecodingException(Problem.CORRUPT_BODY, "The " + type.getSimpleName() + " body (" + bodyLength
           + " bytes after the header) does not parse under writer schema "
           + SingleObjectFormat.fingerprintHex(writerFingerprint) + ": " + e.getMessage()
           + "; the bytes are truncated or corrupt.");
     }
-    SpecificDatumReader<T> reader = resolved.reader();
-    BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(
-        bytes, SingleObjectFormat.HEADER_LENGTH, bytes.length - SingleObjectFormat.HEADER_LENGTH, null);
-    T record;
     try {
-      record = reader.read(null, decoder);
+      return decoder.decode(bytes);
     } catch (IOException | RuntimeException e) {
       throw new RecordDecodingException(Problem.CORRUPT_BODY, "The " + type.getSimpleName() + " body ("
-          + (bytes.length - SingleObjectFormat.HEADER_LENGTH) + " bytes after the header) does not parse under writer schema "
+          + bodyLength + " bytes after the header) does not parse under writer schema "
           + SingleObjectFormat.fingerprintHex(writerFingerprint) + " (" + e.getClass().getSimpleName()
           + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); the bytes are truncated or corrupt.", e);
     }
-    try {
-      if (!decoder.isEnd()) {
-        throw new RecordDecodingException(Problem.CORRUPT_BODY, "The " + type.getSimpleName()
-            + " body has bytes left over after the record; the bytes are corrupt or not a single record.");
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return record;
   }
 
   /** Like {@link #decode(byte[])}, but returns the failure instead of throwing it. */
@@ -148,12 +133,13 @@ public final class AvroCodec<T extends SpecificRecord> {
     }
   }
 
-  private Resolved<T> readerFor(long writerFingerprint) {
-    Resolved<T> cached = readers.get(writerFingerprint);
+  /** The writer schema of {@code writerFingerprint}, added to the decoder the first time it is seen and found compatible. */
+  private Schema admit(long writerFingerprint) {
+    Schema cached = writers.get(writerFingerprint);
     if (cached != null) {
       return cached;
     }
-    Schema writerSchema = writerFingerprint == fingerprint ? schema : store.find(writerFingerprint).orElseThrow(() ->
+    Schema writerSchema = store.find(writerFingerprint).orElseThrow(() ->
         new RecordDecodingException(Problem.UNKNOWN_FINGERPRINT, "The record was written with schema fingerprint "
             + SingleObjectFormat.fingerprintHex(writerFingerprint) + ", which is not among the " + store.size()
             + " known schemas; expected a released version of " + schema.getFullName()
@@ -164,8 +150,8 @@ public final class AvroCodec<T extends SpecificRecord> {
           + writerSchema.getFullName() + " (fingerprint " + SingleObjectFormat.fingerprintHex(writerFingerprint)
           + "), which " + schema.getFullName() + " cannot read: " + compatibility.getDescription() + ".");
     }
-    Resolved<T> resolved = new Resolved<>(writerSchema, new SpecificDatumReader<>(writerSchema, schema, model));
-    readers.putIfAbsent(writerFingerprint, resolved);
-    return resolved;
+    decoder.addSchema(writerSchema);
+    writers.putIfAbsent(writerFingerprint, writerSchema);
+    return writerSchema;
   }
 }

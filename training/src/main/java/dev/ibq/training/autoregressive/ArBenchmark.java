@@ -1,8 +1,7 @@
 package dev.ibq.training.autoregressive;
 
+import dev.ibq.training.io.Json;
 import ai.djl.ndarray.NDManager;
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.image.source.FashionMnist;
 import dev.ibq.model.CodeUsage;
@@ -291,7 +290,6 @@ public final class ArBenchmark {
 
   @SuppressWarnings("unchecked")
   private static void write(Path results, Map<String, Object> out) {
-    Gson gson = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
     Path json = Path.of(results + ".json");
     Path md = Path.of(results + ".md");
     StringBuilder text = new StringBuilder();
@@ -333,7 +331,7 @@ public final class ArBenchmark {
             + " `validation_bits_per_token` with it, not across tokenizers.\n");
     try {
       Files.createDirectories(json.toAbsolutePath().getParent());
-      Files.writeString(json, gson.toJson(out), StandardCharsets.UTF_8);
+      Files.writeString(json, Json.pretty(out), StandardCharsets.UTF_8);
       Files.writeString(md, text.toString(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException("Could not write the benchmark results to " + results + ": " + e.getMessage(), e);

@@ -1,10 +1,8 @@
 package dev.ibq.training.autoregressive;
 
+import dev.ibq.training.io.Json;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import com.google.gson.FieldNamingPolicy;
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import dev.ibq.training.optim.AdamW;
 import dev.ibq.training.run.BatchOrder;
 import dev.ibq.training.run.Checkpoint;
@@ -20,11 +18,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.yaml.snakeyaml.DumperOptions;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * An AR checkpoint: a {@link Checkpoint} directory (stage autoregressive) holding
@@ -74,7 +67,6 @@ public final class ArCheckpoint {
   private static final String LEGACY_MAGIC = "IBQ-AR-1";
   /** The file name train-ar used for the earlier format. */
   static final String LEGACY_FILE = "ar-checkpoint.ar";
-  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
   private ArCheckpoint() {}
 
@@ -188,8 +180,7 @@ public final class ArCheckpoint {
   }
 
   private static Map<String, String> modelMetadata(ArConfig c) {
-    Gson snake = new GsonBuilder().setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).create();
-    return Map.of("ibq.reference_class", REFERENCE_CLASS, "ibq.model_args", snake.toJson(ModelArgs.of(c)));
+    return Map.of("ibq.reference_class", REFERENCE_CLASS, "ibq.model_args", Json.write(ModelArgs.of(c)));
   }
 
   /** Reads only what the checkpoint (a checkpoint directory or a train-ar output folder) says about itself. */
@@ -241,10 +232,11 @@ public final class ArCheckpoint {
     tokenizer.put("preprocessing", header.preprocessing());
     tree.put("tokenizer", tokenizer);
     tree.put("class_names", header.classNames() == null ? List.of() : header.classNames());
-    DumperOptions options = new DumperOptions();
-    options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
-    options.setIndent(2);
-    return new Yaml(options).dump(tree);
+    try {
+      return Json.YAML.writeValueAsString(tree);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("Could not write the AR config as YAML: " + e.getOriginalMessage(), e);
+    }
   }
 
   @SuppressWarnings("unchecked")
@@ -252,9 +244,9 @@ public final class ArCheckpoint {
     String source = checkpoint.directory().resolve(Checkpoint.CONFIG_FILE).toString();
     Object loaded;
     try {
-      loaded = new Yaml(new SafeConstructor(new LoaderOptions())).load(checkpoint.text(Checkpoint.CONFIG_FILE));
-    } catch (YAMLException e) {
-      throw new IllegalArgumentException(source + " is not valid YAML: " + e.getMessage(), e);
+      loaded = Json.readYaml(checkpoint.text(Checkpoint.CONFIG_FILE));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException(source + " is not valid YAML: " + e.getOriginalMessage(), e);
     }
     if (!(loaded instanceof Map<?, ?> tree) || !(tree.get("model") instanceof Map<?, ?> model)
         || !(tree.get("tokenizer") instanceof Map<?, ?> tokenizer)) {
@@ -330,7 +322,7 @@ public final class ArCheckpoint {
     }
     byte[] json = new byte[in.readInt()];
     in.readFully(json);
-    return GSON.fromJson(new String(json, StandardCharsets.UTF_8), Header.class);
+    return Json.readAnyCase(new String(json, StandardCharsets.UTF_8), Header.class, "the AR checkpoint header");
   }
 
   private static Map<String, NDArray> readTensors(DataInputStream in, NDManager manager) throws IOException {

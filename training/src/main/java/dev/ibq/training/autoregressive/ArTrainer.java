@@ -1,5 +1,6 @@
 package dev.ibq.training.autoregressive;
 
+import dev.ibq.training.io.Json;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

@@ -1,6 +1,7 @@
 package dev.ibq.training.export;
 
 import ai.djl.engine.Engine;
+import dev.ibq.training.io.Json;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -9,7 +10,6 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import com.google.gson.GsonBuilder;
 import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.image.source.FashionMnist;
 import dev.ibq.model.ExecutionProvider;
@@ -433,7 +433,7 @@ public final class ExportBenchmark {
     json.put("result", r);
     Files.writeString(
         Path.of(results + ".json"),
-        new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(json) + "\n");
+        Json.pretty(json) + "\n");
     StringBuilder md = new StringBuilder();
     md.append("# Export benchmark\n\n");
     md.append("Reproduce: `").append(r.command()).append("`\n\n");

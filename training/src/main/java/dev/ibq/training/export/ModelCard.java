@@ -1,6 +1,6 @@
 package dev.ibq.training.export;
 
-import com.google.gson.GsonBuilder;
+import dev.ibq.training.io.Json;
 import dev.ibq.model.TokenizerMetadata;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,7 +39,7 @@ public final class ModelCard {
           "decoder_max_abs_diff", parity.decoderMaxAbsDiff(),
           "passed", parity.passed()));
     }
-    Files.writeString(dir.resolve(JSON_FILE), new GsonBuilder().setPrettyPrinting().create().toJson(card) + "\n");
+    Json.writePretty(dir.resolve(JSON_FILE), card);
 
     StringBuilder md = new StringBuilder();
     md.append("# Tokenizer export: ").append(meta.get(TokenizerMetadata.TOKENIZER_NAME)).append("\n\n");

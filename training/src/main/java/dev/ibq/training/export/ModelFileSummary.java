@@ -7,6 +7,8 @@ import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.ibq.model.OnnxModelException;
+import dev.ibq.model.TokenizerMetadata;
+import dev.ibq.training.tokenizer.train.ConfigFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -141,6 +143,28 @@ public record ModelFileSummary(
     sb.append("graph:      ").append(nodes).append(" nodes, ").append(parameters).append(" parameters; ").append(operators).append('\n');
     sb.append("metadata:\n");
     metadata.forEach((k, v) -> sb.append("  ").append(k).append(" = ").append(v).append('\n'));
+    String config = trainingConfigYaml();
+    if (config != null) {
+      sb.append("training config (").append(TokenizerMetadata.CONFIG).append(" as YAML; save it as a file for --config):\n");
+      config.lines().forEach(line -> sb.append("  ").append(line).append('\n'));
+    }
     return sb.toString();
+  }
+
+  /**
+   * The {@code ibq.config} of a trained tokenizer as the snake_case YAML {@code --config} reads (also for models
+   * exported when it was stored in camelCase); null when the model has none or it is not a training config (an
+   * imported tokenizer stores its import record there).
+   */
+  public String trainingConfigYaml() {
+    String json = metadata.get(TokenizerMetadata.CONFIG);
+    if (json == null) {
+      return null;
+    }
+    try {
+      return ConfigFiles.toYaml(ConfigFiles.fromJson(json, file + " " + TokenizerMetadata.CONFIG));
+    } catch (IllegalArgumentException notATrainingConfig) {
+      return null;
+    }
   }
 }

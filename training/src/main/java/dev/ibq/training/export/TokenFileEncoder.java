@@ -1,7 +1,6 @@
 package dev.ibq.training.export;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
+import dev.ibq.training.io.Json;
 import dev.ibq.image.DecodeLimits;
 import dev.ibq.image.ImageRejectedException;
 import dev.ibq.image.PreprocessingSpec;
@@ -42,7 +41,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TokenFileEncoder {
   private static final Logger LOG = LoggerFactory.getLogger(TokenFileEncoder.class);
-  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
   /** Avro file metadata keys written in the container header. */
   public static final String META_TOKENIZER_ID = "ibq.tokenizer_id";
@@ -113,7 +111,7 @@ public final class TokenFileEncoder {
     DataFileWriter<TokenRecord> writer = new DataFileWriter<>(datum);
     Checkpoint state;
     if (Files.exists(cp) && Files.exists(output)) {
-      state = GSON.fromJson(Files.readString(cp), Checkpoint.class);
+      state = Json.readAnyCase(Files.readString(cp), Checkpoint.class, cp.toString());
       checkResumable(state, info, inputs, total, output);
       truncate(output, state.committedBytes());
       writer.appendTo(output.toFile());
@@ -241,7 +239,7 @@ public final class TokenFileEncoder {
 
   private static void writeCheckpoint(Path cp, Checkpoint state) throws IOException {
     Path tmp = cp.resolveSibling(cp.getFileName() + ".tmp");
-    Files.writeString(tmp, GSON.toJson(state), StandardCharsets.UTF_8);
+    Files.writeString(tmp, Json.pretty(state), StandardCharsets.UTF_8);
     Files.move(tmp, cp, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 }

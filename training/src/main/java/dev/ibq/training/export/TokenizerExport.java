@@ -2,7 +2,7 @@ package dev.ibq.training.export;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import com.google.gson.GsonBuilder;
+import dev.ibq.training.tokenizer.train.ConfigFiles;
 import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.image.source.FashionMnist;
 import dev.ibq.model.ExecutionProvider;
@@ -87,7 +87,7 @@ public final class TokenizerExport {
         source = "random init of preset " + o.randomInit() + " (seed " + o.seed() + "; UNTRAINED)";
         defaultName = "ibq-" + o.randomInit() + "-random-init";
       }
-      String configJson = new GsonBuilder().disableHtmlEscaping().create().toJson(config);
+      String configJson = ConfigFiles.toJson(config); // the snake_case document --config reads
       TokenizerExporter.Exported exported =
           TokenizerExporter.export(
               model,

@@ -1,7 +1,7 @@
 package dev.ibq.training.export;
 
+import dev.ibq.training.io.Json;
 import ai.djl.ndarray.NDManager;
-import com.google.gson.GsonBuilder;
 import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.image.source.FashionMnist;
 import dev.ibq.runtime.OnnxDecoder;
@@ -120,7 +120,7 @@ public final class TokenizerFidelity {
     try {
       Path json = results.resolveSibling(results.getFileName() + ".json");
       Files.createDirectories(json.toAbsolutePath().getParent());
-      Files.writeString(json, new GsonBuilder().setPrettyPrinting().create().toJson(out) + "\n", StandardCharsets.UTF_8);
+      Json.writePretty(json, out);
       StringBuilder md = new StringBuilder("# Tokenizer fidelity on the 10k Fashion-MNIST test images (through the ONNX export)\n\n");
       md.append("Command: `").append(out.get("command")).append("`\n\n| figure | value |\n|---|---|\n");
       for (Map.Entry<String, Object> e : out.entrySet()) {

@@ -1,9 +1,9 @@
 package dev.ibq.training.importer;
 
+import dev.ibq.training.io.Json;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import com.google.gson.GsonBuilder;
 import dev.ibq.image.DecodeLimits;
 import dev.ibq.image.ImageRejectedException;
 import dev.ibq.image.PreprocessingSpec;
@@ -180,7 +180,7 @@ public final class PaperScaleBenchmark {
     }
     Files.writeString(md, s.toString());
     Path json = md.resolveSibling(md.getFileName().toString().replaceAll("\\.md$", "") + "-k" + a.codebookSize() + ".json");
-    Files.writeString(json, new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(r));
+    Json.writePretty(json, r);
     System.out.println("wrote " + md + " and " + json);
   }
 }

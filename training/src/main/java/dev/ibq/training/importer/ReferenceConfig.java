@@ -1,6 +1,8 @@
 package dev.ibq.training.importer;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.ibq.training.tokenizer.QuantizerKind;
+import dev.ibq.training.io.Json;
 import dev.ibq.training.tokenizer.QuantizerKinds;
 import dev.ibq.training.tokenizer.TokenizerArchitecture;
 import java.io.IOException;
@@ -12,10 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * The run config of a reference tokenizer, read from its YAML: SEED-Voken's LightningCLI layout
@@ -73,9 +71,9 @@ public record ReferenceConfig(
   public static ReferenceConfig parse(String yamlText, String source) {
     Object root;
     try {
-      root = new Yaml(new SafeConstructor(new LoaderOptions())).load(yamlText);
-    } catch (YAMLException e) {
-      throw new ImportException("The config " + source + " is not valid YAML: " + e.getMessage().lines().findFirst().orElse("") + ".", e);
+      root = Json.readYaml(yamlText);
+    } catch (JsonProcessingException e) {
+      throw new ImportException("The config " + source + " is not valid YAML: " + e.getOriginalMessage().lines().findFirst().orElse("") + ".", e);
     }
     Map<String, Object> top = map(source, "the top level", root);
     if (!top.containsKey("model")) {

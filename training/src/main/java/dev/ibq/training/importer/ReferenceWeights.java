@@ -1,6 +1,6 @@
 package dev.ibq.training.importer;
 
-import com.google.gson.GsonBuilder;
+import dev.ibq.training.io.Json;
 import dev.ibq.training.tokenizer.QuantizerKind;
 import dev.ibq.training.tokenizer.QuantizerKinds;
 import dev.ibq.training.tokenizer.TokenizerArchitecture;
@@ -47,7 +47,7 @@ public final class ReferenceWeights {
     Map<String, String> metadata = new LinkedHashMap<>();
     metadata.put("format", "pt");
     metadata.put("ibq.reference_class", referenceClass(arch.quantizer()));
-    metadata.put("ibq.architecture", new GsonBuilder().disableHtmlEscaping().create().toJson(arch));
+    metadata.put("ibq.architecture", Json.write(arch));
     Safetensors.writeStateDict(file, model.stateDict(), metadata);
   }
 

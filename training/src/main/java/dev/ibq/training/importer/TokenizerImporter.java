@@ -1,9 +1,9 @@
 package dev.ibq.training.importer;
 
+import dev.ibq.training.io.Json;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import com.google.gson.GsonBuilder;
 import dev.ibq.image.Interpolation;
 import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.image.ResizePolicy;
@@ -135,7 +135,7 @@ public final class TokenizerImporter {
       record.put("ddconfig", loaded.config().ddconfig());
       record.put("architecture", arch);
       record.put("ignored_training_keys", loaded.mapping().ignored().size());
-      String configJson = new GsonBuilder().disableHtmlEscaping().create().toJson(record);
+      String configJson = Json.write(record);
       TokenizerExporter.Exported exported = TokenizerExporter.export(
           loaded.model(), new TokenizerExporter.Description(name, spec.toCanonicalString(), configJson, request.quantizerChunk()), out);
       ModelCard.write(out, exported, "import of " + loaded.weightsDescription() + " with " + request.config().getFileName() + " ("

@@ -1,9 +1,8 @@
 package dev.ibq.training.report;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.ibq.training.io.Json;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,7 +23,7 @@ import java.util.Map;
  */
 public final class MetricsLog implements AutoCloseable {
 
-  private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+  private static final TypeReference<LinkedHashMap<String, Double>> ROW = new TypeReference<>() {};
 
   private final Path file;
   private final BufferedWriter writer;
@@ -35,7 +34,7 @@ public final class MetricsLog implements AutoCloseable {
     this.rows.addAll(kept);
     StringBuilder text = new StringBuilder();
     for (Map<String, Double> row : kept) {
-      text.append(GSON.toJson(row)).append('\n');
+      text.append(Json.write(row)).append('\n');
     }
     Files.createDirectories(file.toAbsolutePath().getParent());
     Files.writeString(file, text, StandardCharsets.UTF_8);
@@ -77,11 +76,11 @@ public final class MetricsLog implements AutoCloseable {
         if (line.isBlank()) {
           continue;
         }
-        JsonObject object = JsonParser.parseString(line).getAsJsonObject();
-        Map<String, Double> row = new LinkedHashMap<>();
-        object.entrySet().forEach(e -> row.put(e.getKey(), e.getValue().getAsDouble()));
-        out.add(row);
+        out.add(Json.MAPPER.readValue(line, ROW));
       }
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(
+          "The metrics log " + file + " has a line that is not a JSON object of numbers: " + e.getOriginalMessage(), e);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read metrics log " + file, e);
     }
@@ -92,7 +91,7 @@ public final class MetricsLog implements AutoCloseable {
   public void append(Map<String, Double> row) {
     rows.add(new LinkedHashMap<>(row));
     try {
-      writer.write(GSON.toJson(row));
+      writer.write(Json.write(row));
       writer.write('\n');
       writer.flush();
     } catch (IOException e) {

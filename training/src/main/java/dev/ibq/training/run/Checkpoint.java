@@ -1,12 +1,10 @@
 package dev.ibq.training.run;
 
 import ai.djl.ndarray.NDArray;
+import dev.ibq.training.io.Json;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonParseException;
 import dev.ibq.training.optim.AdamW;
 import dev.ibq.training.weights.DType;
 import dev.ibq.training.weights.Safetensors;
@@ -61,7 +59,6 @@ public final class Checkpoint {
   private static final String SUFFIX = ".safetensors";
   private static final String FIRST_MOMENT = "exp_avg.";
   private static final String SECOND_MOMENT = "exp_avg_sq.";
-  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
   /** The training stage a checkpoint belongs to. */
   public enum Stage {
@@ -150,11 +147,12 @@ public final class Checkpoint {
     }
     Manifest manifest;
     try {
-      manifest = GSON.fromJson(Files.readString(dir.resolve(MANIFEST), StandardCharsets.UTF_8), Manifest.class);
+      // (its file map is keyed by file names: read as written, not through readAnyCase's key renaming)
+      manifest = Json.MAPPER.readValue(Files.readString(dir.resolve(MANIFEST), StandardCharsets.UTF_8), Manifest.class);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException(dir.resolve(MANIFEST) + " is not valid JSON (" + e.getOriginalMessage() + "); the checkpoint is damaged.", e);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read " + dir.resolve(MANIFEST) + ": " + e.getMessage(), e);
-    } catch (JsonParseException e) {
-      throw new IllegalArgumentException(dir.resolve(MANIFEST) + " is not valid JSON (" + e.getMessage() + "); the checkpoint is damaged.", e);
     }
     if (manifest == null || !FORMAT.equals(manifest.format()) || manifest.files() == null) {
       throw new IllegalArgumentException(
@@ -207,8 +205,8 @@ public final class Checkpoint {
   /** {@code state.json} as a record of the stage's type. */
   public <T> T state(Class<T> type) {
     try {
-      return GSON.fromJson(text(STATE_FILE), type);
-    } catch (JsonParseException e) {
+      return Json.readAnyCase(text(STATE_FILE), type, directory().resolve(STATE_FILE).toString());
+    } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(directory.resolve(STATE_FILE) + " is not valid JSON: " + e.getMessage(), e);
     }
   }
@@ -408,7 +406,7 @@ public final class Checkpoint {
 
     /** Writes {@code state.json} from a record. */
     public Writer state(Object state) {
-      return text(STATE_FILE, GSON.toJson(state) + "\n");
+      return text(STATE_FILE, Json.pretty(state) + "\n");
     }
 
     /** Writes a weight set ({@code NAME.safetensors}) under its keys, in map order. */
@@ -447,7 +445,7 @@ public final class Checkpoint {
     public Path commit() {
       try {
         Manifest manifest = new Manifest(FORMAT, stage.label(), step, referenceClass, files);
-        Files.writeString(tmp.resolve(MANIFEST), GSON.toJson(manifest) + "\n", StandardCharsets.UTF_8);
+        Files.writeString(tmp.resolve(MANIFEST), Json.pretty(manifest) + "\n", StandardCharsets.UTF_8);
         if (Files.exists(target)) {
           // NOTE: a directory cannot be replaced in one rename; the old one is moved aside first, so between the
           // two renames a crash leaves <dir>.old (complete) and no <dir>.

@@ -1,13 +1,11 @@
 package dev.ibq.training.weights;
 
 import ai.djl.ndarray.NDArray;
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ibq.training.io.Json;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -39,7 +37,6 @@ public final class Safetensors {
   static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
 
   private static final String METADATA_KEY = "__metadata__";
-  private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
   private Safetensors() {}
 
@@ -79,21 +76,20 @@ public final class Safetensors {
       ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLength);
       readFully(ch, headerBuf, 8);
       String headerText = new String(headerBuf.array(), StandardCharsets.UTF_8);
-      JsonObject header;
+      JsonNode header;
       try {
-        JsonElement parsed = JsonParser.parseString(headerText);
-        if (!parsed.isJsonObject()) {
-          throw new WeightFileException(file + " has a header that is not a JSON object; is this a safetensors file?");
-        }
-        header = parsed.getAsJsonObject();
-      } catch (JsonParseException e) {
-        throw new WeightFileException(file + " has a header that is not valid JSON (" + e.getMessage() + "); is this a safetensors file?", e);
+        header = Json.MAPPER.readTree(headerText);
+      } catch (JsonProcessingException e) {
+        throw new WeightFileException(file + " has a header that is not valid JSON (" + e.getOriginalMessage() + "); is this a safetensors file?", e);
+      }
+      if (header == null || !header.isObject()) {
+        throw new WeightFileException(file + " has a header that is not a JSON object; is this a safetensors file?");
       }
       long dataStart = 8 + headerLength;
       long dataLength = size - dataStart;
       Map<String, TensorData> tensors = new LinkedHashMap<>();
       Map<String, String> metadata = new LinkedHashMap<>();
-      for (Map.Entry<String, JsonElement> e : header.entrySet()) {
+      for (Map.Entry<String, JsonNode> e : header.properties()) {
         String name = e.getKey();
         if (METADATA_KEY.equals(name)) {
           readMetadata(file, e.getValue(), metadata);
@@ -105,31 +101,30 @@ public final class Safetensors {
     }
   }
 
-  private static void readMetadata(Path file, JsonElement value, Map<String, String> out) throws WeightFileException {
-    if (!value.isJsonObject()) {
+  private static void readMetadata(Path file, JsonNode value, Map<String, String> out) throws WeightFileException {
+    if (!value.isObject()) {
       throw new WeightFileException(file + " has a __metadata__ entry that is not a JSON object of strings.");
     }
-    for (Map.Entry<String, JsonElement> m : value.getAsJsonObject().entrySet()) {
-      if (!m.getValue().isJsonPrimitive() || !m.getValue().getAsJsonPrimitive().isString()) {
+    for (Map.Entry<String, JsonNode> m : value.properties()) {
+      if (!m.getValue().isTextual()) {
         throw new WeightFileException(file + " has the __metadata__ key '" + m.getKey() + "' with a non-string value; safetensors metadata maps strings to strings.");
       }
-      out.put(m.getKey(), m.getValue().getAsString());
+      out.put(m.getKey(), m.getValue().textValue());
     }
   }
 
-  private static TensorData readTensor(Path file, FileChannel ch, String name, JsonElement value, long dataStart, long dataLength)
+  private static TensorData readTensor(Path file, FileChannel ch, String name, JsonNode o, long dataStart, long dataLength)
       throws IOException {
     String where = file + ": tensor '" + name + "'";
-    if (!value.isJsonObject()) {
+    if (!o.isObject()) {
       throw new WeightFileException(where + " is not described by a JSON object with dtype, shape and data_offsets.");
     }
-    JsonObject o = value.getAsJsonObject();
     if (!o.has("dtype") || !o.has("shape") || !o.has("data_offsets")) {
       throw new WeightFileException(where + " lacks one of dtype, shape, data_offsets; its entry is " + o + ".");
     }
     DType dtype;
     try {
-      dtype = DType.ofSafetensors(o.get("dtype").getAsString());
+      dtype = DType.ofSafetensors(o.get("dtype").asText());
     } catch (IllegalArgumentException e) {
       throw new WeightFileException(where + ": " + e.getMessage(), e);
     }
@@ -163,21 +158,17 @@ public final class Safetensors {
     return new TensorData(dtype, shape, bytes);
   }
 
-  private static long[] longs(String where, String field, JsonElement value) throws WeightFileException {
-    if (!value.isJsonArray()) {
+  private static long[] longs(String where, String field, JsonNode value) throws WeightFileException {
+    if (!value.isArray()) {
       throw new WeightFileException(where + " has " + field + " " + value + "; expected a JSON array of integers.");
     }
-    JsonArray a = value.getAsJsonArray();
-    long[] out = new long[a.size()];
+    long[] out = new long[value.size()];
     for (int i = 0; i < out.length; i++) {
-      try {
-        out[i] = a.get(i).getAsLong();
-        if (out[i] < 0 || !a.get(i).getAsString().matches("\\d+")) {
-          throw new NumberFormatException(a.get(i).toString());
-        }
-      } catch (RuntimeException e) {
-        throw new WeightFileException(where + " has " + field + " " + value + "; expected non-negative integers.", e);
+      JsonNode n = value.get(i);
+      if (!n.isIntegralNumber() || !n.canConvertToLong() || n.longValue() < 0) {
+        throw new WeightFileException(where + " has " + field + " " + value + "; expected non-negative integers.");
       }
+      out[i] = n.longValue();
     }
     return out;
   }
@@ -198,11 +189,10 @@ public final class Safetensors {
    * beside it, then a rename). The header is padded with spaces to a multiple of 8 bytes, as the reference writer does.
    */
   public static void write(Path file, Map<String, TensorData> tensors, Map<String, String> metadata) throws IOException {
-    JsonObject header = new JsonObject();
+    ObjectNode header = Json.MAPPER.createObjectNode();
     if (metadata != null && !metadata.isEmpty()) {
-      JsonObject meta = new JsonObject();
-      new TreeMap<>(metadata).forEach(meta::addProperty);
-      header.add(METADATA_KEY, meta);
+      ObjectNode meta = header.putObject(METADATA_KEY);
+      new TreeMap<>(metadata).forEach(meta::put);
     }
     long offset = 0;
     for (Map.Entry<String, TensorData> e : tensors.entrySet()) {
@@ -210,22 +200,17 @@ public final class Safetensors {
         throw new IllegalArgumentException("A tensor cannot be named " + METADATA_KEY + "; that key holds the file's metadata.");
       }
       TensorData t = e.getValue();
-      JsonObject o = new JsonObject();
-      o.addProperty("dtype", t.dtype().name());
-      JsonArray shape = new JsonArray();
+      ObjectNode o = header.putObject(e.getKey());
+      o.put("dtype", t.dtype().name());
+      ArrayNode shape = o.putArray("shape");
       for (long d : t.shape()) {
         shape.add(d);
       }
-      o.add("shape", shape);
-      JsonArray offsets = new JsonArray();
       long bytes = t.data().remaining();
-      offsets.add(offset);
-      offsets.add(offset + bytes);
-      o.add("data_offsets", offsets);
-      header.add(e.getKey(), o);
+      o.putArray("data_offsets").add(offset).add(offset + bytes);
       offset += bytes;
     }
-    byte[] json = GSON.toJson(header).getBytes(StandardCharsets.UTF_8);
+    byte[] json = Json.write(header).getBytes(StandardCharsets.UTF_8);
     int padded = (json.length + 7) / 8 * 8;
     ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
     head.putLong(padded);

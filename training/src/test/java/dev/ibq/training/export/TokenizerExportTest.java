@@ -3,8 +3,9 @@ package dev.ibq.training.export;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.gson.JsonParser;
 import dev.ibq.model.TokenizerMetadata;
+import dev.ibq.training.io.Json;
+import dev.ibq.training.tokenizer.train.ConfigFiles;
 import dev.ibq.training.tokenizer.train.TokenizerPresets;
 import dev.ibq.training.tokenizer.train.TokenizerTrainer;
 import dev.ibq.training.tokenizer.train.TrainingOptions;
@@ -54,16 +55,21 @@ class TokenizerExportTest {
     assertThat(meta.get(TokenizerMetadata.CODE_DIM)).isEqualTo("16");
     assertThat(meta.get(TokenizerMetadata.GRID_HEIGHT)).isEqualTo("16");
     assertThat(meta.get(TokenizerMetadata.PREPROCESSING)).startsWith("ibq-preprocess:v1;h=32;w=32;c=1");
-    var config = JsonParser.parseString(meta.get(TokenizerMetadata.CONFIG)).getAsJsonObject();
-    assertThat(config.getAsJsonObject("architecture").get("codebookSize").getAsInt()).isEqualTo(64);
-    assertThat(config.get("seed").getAsLong()).isEqualTo(5);
+    var config = Json.MAPPER.readTree(meta.get(TokenizerMetadata.CONFIG));
+    assertThat(config.get("architecture").get("codebook_size").asInt()).isEqualTo(64);
+    assertThat(config.get("seed").asLong()).isEqualTo(5);
+    // The stored config is the user's config document: saved as a file, it reads back as --config, key for key.
+    Path pasted = dir.resolve("pasted-config.yaml");
+    Files.writeString(pasted, meta.get(TokenizerMetadata.CONFIG));
+    assertThat(ConfigFiles.readComplete(pasted)).isEqualTo(trained.config());
+    assertThat(TokenizerPresets.get("fmnist-cpu").withOverrides(ConfigFiles.readTree(pasted), pasted.toString(), List.of()))
+        .isEqualTo(trained.config());
     assertThat(ModelFileSummary.read(out.resolve("decoder.onnx")).metadata().get(TokenizerMetadata.TOKENIZER_ID))
         .isEqualTo(r.exported().tokenizerId());
 
-    var card = JsonParser.parseString(Files.readString(out.resolve(ModelCard.JSON_FILE))).getAsJsonObject();
-    assertThat(card.getAsJsonObject("metadata").get(TokenizerMetadata.TOKENIZER_ID).getAsString())
-        .isEqualTo(r.exported().tokenizerId());
-    assertThat(card.getAsJsonObject("parity").get("passed").getAsBoolean()).isTrue();
+    var card = Json.MAPPER.readTree(Files.readString(out.resolve(ModelCard.JSON_FILE)));
+    assertThat(card.get("metadata").get(TokenizerMetadata.TOKENIZER_ID).asText()).isEqualTo(r.exported().tokenizerId());
+    assertThat(card.get("parity").get("passed").asBoolean()).isTrue();
     assertThat(Files.readString(out.resolve(ModelCard.MARKDOWN_FILE))).contains("EMA weights, step 1");
 
     // Exporting the same checkpoint again gives the same tokenizer id; a random-init model another one.

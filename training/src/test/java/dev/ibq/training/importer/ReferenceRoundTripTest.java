@@ -6,9 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ibq.training.io.Json;
 import dev.ibq.runtime.OnnxDecoder;
 import dev.ibq.runtime.OnnxTokenizer;
 import dev.ibq.training.export.TokenizerExporter;
@@ -94,29 +93,29 @@ class ReferenceRoundTripTest {
     }
     assertThat(Safetensors.read(weights).metadata()).containsEntry("ibq.reference_class", "src.IBQ.models.ibqgan.IBQ");
 
-    JsonObject reference = runCheck(python, weights, yaml);
-    assertThat(reference.get("load_state_dict").getAsString()).isEqualTo("<All keys matched successfully>");
+    JsonNode reference = runCheck(python, weights, yaml);
+    assertThat(reference.get("load_state_dict").asText()).isEqualTo("<All keys matched successfully>");
 
     float[] inputs = ReferenceFixture.preprocessed(TokenizerImporter.paperPreprocessing(arch));
     try (OnnxTokenizer encoder = OnnxTokenizer.open(export.resolve("encoder.onnx"), OnnxTokenizer.Options.cpu(1));
         OnnxDecoder decoder = OnnxDecoder.open(export.resolve("decoder.onnx"), OnnxTokenizer.Options.cpu(1))) {
       int[][] ours = encoder.encode(inputs, ReferenceFixture.IMAGES);
-      JsonArray theirs = reference.getAsJsonArray("tokens");
-      JsonArray margins = reference.getAsJsonArray("margins");
+      JsonNode theirs = reference.get("tokens");
+      JsonNode margins = reference.get("margins");
       int equal = 0;
       int total = 0;
       List<String> differences = new ArrayList<>();
       int[][] referenceTokens = new int[ReferenceFixture.IMAGES][];
       for (int i = 0; i < ReferenceFixture.IMAGES; i++) {
-        JsonArray row = theirs.get(i).getAsJsonArray();
+        JsonNode row = theirs.get(i);
         referenceTokens[i] = new int[row.size()];
         for (int p = 0; p < row.size(); p++) {
-          referenceTokens[i][p] = row.get(p).getAsInt();
+          referenceTokens[i][p] = row.get(p).asInt();
           total++;
           if (ours[i][p] == referenceTokens[i][p]) {
             equal++;
           } else {
-            double margin = margins.get(i).getAsJsonArray().get(p).getAsDouble();
+            double margin = margins.get(i).get(p).asDouble();
             differences.add("image " + i + " position " + p + " margin " + margin);
             assertThat(margin).as("a differing token must be a near-tie").isLessThanOrEqualTo(ReferenceImportTest.NEAR_TIE);
           }
@@ -126,13 +125,13 @@ class ReferenceRoundTripTest {
       assertThat(equal / (double) total).isGreaterThanOrEqualTo(ReferenceImportTest.MIN_AGREEMENT);
 
       float[] decoded = decoder.decode(referenceTokens);
-      JsonArray theirDecoded = reference.getAsJsonArray("decoded");
+      JsonNode theirDecoded = reference.get("decoded");
       double max = 0;
       int per = decoded.length / ReferenceFixture.IMAGES;
       for (int i = 0; i < ReferenceFixture.IMAGES; i++) {
-        JsonArray row = theirDecoded.get(i).getAsJsonArray();
+        JsonNode row = theirDecoded.get(i);
         for (int j = 0; j < per; j++) {
-          max = Math.max(max, Math.abs(decoded[i * per + j] - row.get(j).getAsDouble()));
+          max = Math.max(max, Math.abs(decoded[i * per + j] - row.get(j).asDouble()));
         }
       }
       System.out.printf("[round trip] decoder: max abs diff %.3g%n", max);
@@ -145,7 +144,7 @@ class ReferenceRoundTripTest {
     return Files.isRegularFile(p) ? p : Path.of("training/src/test/python/make_reference_fixture.py");
   }
 
-  private JsonObject runCheck(String python, Path weights, Path yaml) throws IOException, InterruptedException {
+  private JsonNode runCheck(String python, Path weights, Path yaml) throws IOException, InterruptedException {
     Path stdout = dir.resolve("check.json");
     Path stderr = dir.resolve("check.err");
     Process process = new ProcessBuilder(python, script().toString(), "check", "--weights", weights.toString(),
@@ -158,7 +157,7 @@ class ReferenceRoundTripTest {
       throw new IllegalStateException("The PyTorch check did not finish in 5 minutes.");
     }
     assertThat(process.exitValue()).as("the PyTorch check failed: %s", Files.readString(stderr)).isZero();
-    return JsonParser.parseString(Files.readString(stdout, StandardCharsets.UTF_8)).getAsJsonObject();
+    return Json.MAPPER.readTree(Files.readString(stdout, StandardCharsets.UTF_8));
   }
 
   /** A python3 that imports torch, numpy, yaml and PIL: $IBQ_PYTHON, /usr/bin/python3 or python3 on the PATH; null if none. */

@@ -16,14 +16,31 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.client.deployment.StandaloneClusterId;
+import org.apache.flink.client.program.rest.RestClusterClient;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.util.ExceptionUtils;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * A small client of the Flink JobManager's REST API (the one {@code flink run} and the web UI use):
- * upload and run a job jar, follow, cancel and stop jobs with a savepoint. JDK {@link HttpClient}, JSON
- * with the Jackson that Flink ships (shaded), so it needs nothing beyond Flink's own jars.
+ * upload and run a job jar, follow, cancel and stop jobs with a savepoint.
+ *
+ * <p>Job state, cancel and savepoints go through Flink's own {@link RestClusterClient} (what {@code flink
+ * cancel}/{@code flink stop}/{@code flink savepoint} use), one per call, closed after it. The jar upload and run
+ * ({@code /jars/...}, served by the web submission handlers, which RestClusterClient does not cover) and the
+ * read-only views (overview, vertices, checkpoint counts) stay plain JDK {@link HttpClient} calls, JSON with the
+ * Jackson that Flink ships (shaded), so it needs nothing beyond Flink's own jars.
  */
 public final class FlinkRestClient {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -76,7 +93,8 @@ public final class FlinkRestClient {
 
   /** The job's state (CREATED, RUNNING, RESTARTING, FINISHED, CANCELED, FAILED, ...). */
   public String jobState(String jobId) {
-    return get("/jobs/" + jobId).path("state").asText();
+    return withClusterClient("read the state of job " + jobId, Duration.ofSeconds(30),
+        c -> c.getJobStatus(JobID.fromHexString(jobId))).name();
   }
 
   /** The job's run time in ms so far (Flink's {@code duration}: from submission to now or to its end). */
@@ -176,14 +194,9 @@ public final class FlinkRestClient {
     send(HttpRequest.newBuilder(URI.create(baseUrl + "/jars/" + jarId)).DELETE().timeout(Duration.ofSeconds(30)).build(), "delete jar " + jarId);
   }
 
-  /** {@code PATCH /jobs/{id}?mode=cancel}; returns at once (the job goes to CANCELED). */
+  /** Cancels the job; returns once the cluster accepted the request (the job goes to CANCELED). */
   public void cancel(String jobId) {
-    send(
-        HttpRequest.newBuilder(URI.create(baseUrl + "/jobs/" + jobId + "?mode=cancel"))
-            .method("PATCH", HttpRequest.BodyPublishers.noBody())
-            .timeout(Duration.ofSeconds(30))
-            .build(),
-        "cancel job " + jobId);
+    withClusterClient("cancel job " + jobId, Duration.ofSeconds(30), c -> c.cancel(JobID.fromHexString(jobId)));
   }
 
   /**
@@ -194,59 +207,84 @@ public final class FlinkRestClient {
    * @param drain whether to flush all pending work first (ends the job for good; see deploy/README.md)
    */
   public String stopWithSavepoint(String jobId, String targetDirectory, boolean drain, Duration timeout) {
-    ObjectNode body = JSON.createObjectNode();
-    if (targetDirectory != null) {
-      body.put("targetDirectory", targetDirectory);
-    }
-    body.put("drain", drain);
-    String trigger = post("/jobs/" + jobId + "/stop", body, Duration.ofSeconds(30)).path("request-id").asText();
-    return awaitSavepoint(jobId, trigger, timeout);
+    return withClusterClient("stop job " + jobId + " with a savepoint", timeout,
+        c -> c.stopWithSavepoint(JobID.fromHexString(jobId), drain, targetDirectory, SavepointFormatType.DEFAULT));
   }
 
-  /** {@code POST /jobs/{id}/savepoints}: a savepoint while the job keeps running; returns its location. */
+  /** A savepoint while the job keeps running; returns its location. */
   public String savepoint(String jobId, String targetDirectory, Duration timeout) {
-    ObjectNode body = JSON.createObjectNode();
-    if (targetDirectory != null) {
-      body.put("target-directory", targetDirectory);
-    }
-    body.put("cancel-job", false);
-    String trigger = post("/jobs/" + jobId + "/savepoints", body, Duration.ofSeconds(30)).path("request-id").asText();
-    return awaitSavepoint(jobId, trigger, timeout);
+    return withClusterClient("take a savepoint of job " + jobId, timeout,
+        c -> c.triggerSavepoint(JobID.fromHexString(jobId), targetDirectory, SavepointFormatType.DEFAULT));
   }
 
-  private String awaitSavepoint(String jobId, String trigger, Duration timeout) {
-    if (trigger.isEmpty()) {
-      throw new IllegalStateException("The cluster did not accept the savepoint request for job " + jobId + ".");
+  /**
+   * Runs one call on a {@link RestClusterClient} for this cluster and waits for its result; every failure is an
+   * {@link IllegalStateException} that names the cluster, what was asked and Flink's reason.
+   */
+  private <R> R withClusterClient(
+      String what, Duration timeout, Function<RestClusterClient<StandaloneClusterId>, CompletableFuture<R>> call) {
+    try (RestClusterClient<StandaloneClusterId> client = clusterClient(what)) {
+      return await(call.apply(client), what, timeout);
     }
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      JsonNode n = get("/jobs/" + jobId + "/savepoints/" + trigger);
-      if ("COMPLETED".equals(n.path("status").path("id").asText())) {
-        JsonNode op = n.path("operation");
-        if (op.hasNonNull("location")) {
-          return op.path("location").asText();
-        }
-        throw new IllegalStateException(
-            "The savepoint of job " + jobId + " failed: " + op.path("failure-cause").path("stack-trace").asText(op.toString()));
-      }
-      sleep(250);
+  }
+
+  private RestClusterClient<StandaloneClusterId> clusterClient(String what) {
+    URI uri = URI.create(baseUrl);
+    Configuration config = new Configuration();
+    config.set(RestOptions.ADDRESS, uri.getHost());
+    config.set(RestOptions.PORT, uri.getPort() < 0 ? 8081 : uri.getPort());
+    // NOTE: fail within seconds when the cluster is not there (the default retries 20 times, 3 s apart).
+    config.set(RestOptions.RETRY_MAX_ATTEMPTS, 1);
+    config.set(RestOptions.RETRY_DELAY, Duration.ofMillis(500));
+    config.set(RestOptions.CONNECTION_TIMEOUT, Duration.ofSeconds(5));
+    try {
+      return new RestClusterClient<>(config, StandaloneClusterId.getInstance());
+    } catch (Exception e) {
+      throw new IllegalStateException("Could not make a client of the Flink cluster at " + baseUrl + " to " + what + ": " + e.getMessage(), e);
     }
-    throw new IllegalStateException("The savepoint of job " + jobId + " did not complete within " + timeout + ".");
+  }
+
+  private <R> R await(CompletableFuture<R> future, String what, Duration timeout) {
+    try {
+      return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = ExceptionUtils.stripExecutionException(e);
+      throw new IllegalStateException("The Flink cluster at " + baseUrl + " could not " + what + ": " + firstLine(cause) + ".", cause);
+    } catch (TimeoutException e) {
+      future.cancel(true);
+      throw new IllegalStateException("The Flink cluster at " + baseUrl + " did not " + what + " within " + timeout + ".", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while waiting to " + what + ".", e);
+    }
+  }
+
+  /** The innermost cause's class and first line (Flink wraps a refused connection in retry and completion exceptions). */
+  private static String firstLine(Throwable t) {
+    Throwable root = t;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String line = String.valueOf(root.getMessage()).lines().findFirst().orElse("").trim().replaceAll("\\.+$", "");
+    return root.getClass().getSimpleName() + ": " + line;
   }
 
   /** Waits until the job is in one of {@code states}; fails early when it reaches a terminal state not asked for. */
   public String awaitJobState(String jobId, Set<String> states, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     String state = "";
-    while (System.nanoTime() < deadline) {
-      state = jobState(jobId);
-      if (states.contains(state)) {
-        return state;
+    String what = "read the state of job " + jobId;
+    try (RestClusterClient<StandaloneClusterId> client = clusterClient(what)) {
+      while (System.nanoTime() < deadline) {
+        state = await(client.getJobStatus(JobID.fromHexString(jobId)), what, Duration.ofSeconds(30)).name();
+        if (states.contains(state)) {
+          return state;
+        }
+        if (Set.of("FAILED", "CANCELED", "FINISHED").contains(state)) {
+          throw new IllegalStateException("Job " + jobId + " is " + state + "; expected one of " + states + ".");
+        }
+        sleep(200);
       }
-      if (Set.of("FAILED", "CANCELED", "FINISHED").contains(state)) {
-        throw new IllegalStateException("Job " + jobId + " is " + state + "; expected one of " + states + ".");
-      }
-      sleep(200);
     }
     throw new IllegalStateException(
         "Job " + jobId + " did not reach " + states + " within " + timeout + "; it is " + state + ".");

@@ -1,7 +1,7 @@
 package dev.ibq.local.embedded;
 
-import com.google.gson.GsonBuilder;
 import dev.ibq.image.PreprocessingSpec;
+import dev.ibq.training.io.Json;
 import dev.ibq.image.Preprocessor;
 import dev.ibq.image.source.FashionMnist;
 import dev.ibq.image.source.ImageRecords;
@@ -183,6 +183,6 @@ public final class StreamDemo {
     s.put("used_codes", r.usedCodes());
     s.put("perplexity", r.perplexity());
     s.put("picture", picture.toString());
-    Files.writeString(file, new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(s));
+    Json.writePretty(file, s);
   }
 }

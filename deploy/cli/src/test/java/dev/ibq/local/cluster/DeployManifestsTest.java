@@ -1,5 +1,6 @@
 package dev.ibq.local.cluster;
 
+import dev.ibq.training.io.Json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ibq.stream.config.JobConfig;
@@ -16,7 +17,6 @@ import java.util.stream.Stream;
 import org.apache.flink.runtime.util.EnvironmentInformation;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yaml.snakeyaml.Yaml;
 
 /**
  * Reads every manifest in deploy/ and checks what the Flink Kubernetes Operator, Strimzi, Docker Compose
@@ -38,7 +38,7 @@ class DeployManifestsTest {
     assertThat(files).isNotEmpty();
     for (Path f : files) {
       try (Reader r = Files.newBufferedReader(f)) {
-        for (Object doc : new Yaml().loadAll(r)) {
+        for (Object doc : Json.YAML.readerFor(Object.class).readValues(r).readAll()) {
           if (doc != null) {
             assertThat(doc).as("%s holds a YAML mapping", f).isInstanceOf(Map.class);
             @SuppressWarnings("unchecked")

@@ -1,5 +1,6 @@
 package dev.ibq.training.autoregressive.eval;
 
+import dev.ibq.training.io.Json;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -16,7 +17,6 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.XavierInitializer;
-import com.google.gson.Gson;
 import dev.ibq.image.PreprocessingSpec;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -42,7 +42,6 @@ public final class FmnistClassifier implements AutoCloseable {
 
   public static final int FEATURE_DIM = 128;
   private static final String MAGIC = "IBQ-CLS-1";
-  private static final Gson GSON = new Gson();
 
   /**
    * What a classifier checkpoint says about itself.
@@ -171,7 +170,7 @@ public final class FmnistClassifier implements AutoCloseable {
       Files.createDirectories(file.toAbsolutePath().getParent());
       try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file)))) {
         out.write(MAGIC.getBytes(StandardCharsets.US_ASCII));
-        out.writeUTF(GSON.toJson(header));
+        out.writeUTF(Json.write(header));
         features.saveParameters(out);
         head.saveParameters(out);
       }
@@ -199,7 +198,7 @@ public final class FmnistClassifier implements AutoCloseable {
       if (!MAGIC.equals(new String(magic, StandardCharsets.US_ASCII))) {
         throw new IllegalArgumentException(file + " is not a classifier checkpoint written by train-classifier.");
       }
-      Header header = GSON.fromJson(in.readUTF(), Header.class);
+      Header header = Json.readAnyCase(in.readUTF(), Header.class, "the classifier header");
       FmnistClassifier classifier =
           new FmnistClassifier(parent, PreprocessingSpec.parse(header.preprocessing()), header.numClasses());
       classifier.features.loadParameters(classifier.manager, in);

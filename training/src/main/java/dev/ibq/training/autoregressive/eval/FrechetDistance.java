@@ -1,5 +1,9 @@
 package dev.ibq.training.autoregressive.eval;
 
+import org.apache.commons.math3.linear.Array2DRowRealMatrix;
+import org.apache.commons.math3.linear.EigenDecomposition;
+import org.apache.commons.math3.linear.RealMatrix;
+
 /**
  * Fréchet distance between two Gaussians fitted to feature sets (the FID formula of Heusel et al. 2017):
  *
@@ -7,10 +11,14 @@ package dev.ibq.training.autoregressive.eval;
  *   d^2 = ||mu1 - mu2||^2 + Tr(S1 + S2 - 2 (S1^1/2 S2 S1^1/2)^1/2)
  * </pre>
  *
- * The matrix square roots are taken by eigen-decomposition of symmetric positive semi-definite matrices with the
- * cyclic Jacobi method in plain Java: first A = S1^1/2 = V diag(sqrt(max(l, 0))) V^T, then the trace of the square
- * root of the symmetric PSD matrix A S2 A is the sum of the square roots of its eigenvalues. This equals the usual
- * Tr((S1 S2)^1/2) without a non-symmetric matrix square root.
+ * The matrix square roots are taken by eigen-decomposition of symmetric positive semi-definite matrices (Commons
+ * Math's {@link EigenDecomposition}: Householder tridiagonalisation and QL): first A = S1^1/2 = V diag(sqrt(max(l, 0)))
+ * V^T, then the trace of the square root of the symmetric PSD matrix A S2 A is the sum of the square roots of its
+ * eigenvalues. This equals the usual Tr((S1 S2)^1/2) without a non-symmetric matrix square root.
+ *
+ * <p>NOTE: eigenvalues are clamped at 0 rather than using {@code EigenDecomposition.getSquareRoot()}, which refuses
+ * any eigenvalue <= 0: covariances of fewer samples than features are singular, and rounding makes some of their
+ * eigenvalues slightly negative.
  *
  * <p>Over a project classifier's features this is a "domain FID": it is NOT comparable with ImageNet FID (which
  * uses Inception-v3 features of 299x299 RGB images).
@@ -77,130 +85,39 @@ public final class FrechetDistance {
       double diff = p.mean()[i] - q.mean()[i];
       meanTerm += diff * diff;
     }
-    double[][] sqrtP = sqrtPsd(p.covariance());
-    double[][] middle = multiply(multiply(sqrtP, q.covariance()), sqrtP);
-    symmetrise(middle);
+    RealMatrix sqrtP = sqrtPsd(new Array2DRowRealMatrix(p.covariance(), false));
+    RealMatrix middle = sqrtP.multiply(new Array2DRowRealMatrix(q.covariance(), false)).multiply(sqrtP);
+    RealMatrix symmetric = middle.add(middle.transpose()).scalarMultiply(0.5); // rounding breaks the exact symmetry
     double traceSqrt = 0;
-    for (double eigenvalue : eigen(middle).values()) {
+    for (double eigenvalue : new EigenDecomposition(symmetric).getRealEigenvalues()) {
       traceSqrt += Math.sqrt(Math.max(eigenvalue, 0));
     }
     return meanTerm + trace(p.covariance()) + trace(q.covariance()) - 2 * traceSqrt;
   }
 
-  /** Eigen-decomposition of a symmetric matrix: values and the eigenvectors as the columns of vectors. */
-  public record Eigen(double[] values, double[][] vectors) {}
-
-  /** Cyclic Jacobi eigen-decomposition of a symmetric matrix (not modified). */
-  public static Eigen eigen(double[][] symmetric) {
-    int n = symmetric.length;
-    double[][] a = new double[n][];
-    for (int i = 0; i < n; i++) {
-      a[i] = symmetric[i].clone();
-    }
-    double[][] v = new double[n][n];
-    for (int i = 0; i < n; i++) {
-      v[i][i] = 1;
-    }
-    for (int sweep = 0; sweep < 100; sweep++) {
-      double off = 0;
-      double scale = 0;
-      for (int i = 0; i < n; i++) {
-        scale += a[i][i] * a[i][i];
-        for (int j = i + 1; j < n; j++) {
-          off += a[i][j] * a[i][j];
-        }
-      }
-      if (off <= 1e-30 * Math.max(scale, 1e-300)) {
-        break;
-      }
-      for (int p = 0; p < n; p++) {
-        for (int q = p + 1; q < n; q++) {
-          double apq = a[p][q];
-          if (Math.abs(apq) < 1e-300) {
-            continue;
-          }
-          double theta = (a[q][q] - a[p][p]) / (2 * apq);
-          double t = Math.signum(theta) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-          if (theta == 0) {
-            t = 1;
-          }
-          double c = 1 / Math.sqrt(t * t + 1);
-          double s = t * c;
-          for (int k = 0; k < n; k++) { // rotate columns p, q
-            double akp = a[k][p];
-            double akq = a[k][q];
-            a[k][p] = c * akp - s * akq;
-            a[k][q] = s * akp + c * akq;
-          }
-          for (int k = 0; k < n; k++) { // rotate rows p, q
-            double apk = a[p][k];
-            double aqk = a[q][k];
-            a[p][k] = c * apk - s * aqk;
-            a[q][k] = s * apk + c * aqk;
-          }
-          for (int k = 0; k < n; k++) {
-            double vkp = v[k][p];
-            double vkq = v[k][q];
-            v[k][p] = c * vkp - s * vkq;
-            v[k][q] = s * vkp + c * vkq;
-          }
-        }
-      }
-    }
-    double[] values = new double[n];
-    for (int i = 0; i < n; i++) {
-      values[i] = a[i][i];
-    }
-    return new Eigen(values, v);
-  }
-
   /** Square root of a symmetric PSD matrix, V diag(sqrt(max(l, 0))) V^T. */
   public static double[][] sqrtPsd(double[][] symmetric) {
-    Eigen e = eigen(symmetric);
-    int n = symmetric.length;
-    double[][] out = new double[n][n];
-    for (int k = 0; k < n; k++) {
-      double root = Math.sqrt(Math.max(e.values()[k], 0));
-      if (root == 0) {
-        continue;
-      }
-      for (int i = 0; i < n; i++) {
-        double vik = e.vectors()[i][k] * root;
-        for (int j = 0; j < n; j++) {
-          out[i][j] += vik * e.vectors()[j][k];
-        }
+    return sqrtPsd(new Array2DRowRealMatrix(symmetric, true)).getData();
+  }
+
+  private static RealMatrix sqrtPsd(RealMatrix symmetric) {
+    EigenDecomposition e = new EigenDecomposition(symmetric);
+    RealMatrix v = e.getV();
+    double[] roots = e.getRealEigenvalues().clone();
+    for (int k = 0; k < roots.length; k++) {
+      roots[k] = Math.sqrt(Math.max(roots[k], 0));
+    }
+    RealMatrix scaled = v.copy();
+    for (int k = 0; k < roots.length; k++) {
+      for (int i = 0; i < roots.length; i++) {
+        scaled.multiplyEntry(i, k, roots[k]);
       }
     }
-    return out;
+    return scaled.multiply(v.transpose());
   }
 
   static double[][] multiply(double[][] x, double[][] y) {
-    int n = x.length;
-    int m = y[0].length;
-    int inner = y.length;
-    double[][] out = new double[n][m];
-    for (int i = 0; i < n; i++) {
-      for (int k = 0; k < inner; k++) {
-        double xik = x[i][k];
-        if (xik == 0) {
-          continue;
-        }
-        for (int j = 0; j < m; j++) {
-          out[i][j] += xik * y[k][j];
-        }
-      }
-    }
-    return out;
-  }
-
-  private static void symmetrise(double[][] m) {
-    for (int i = 0; i < m.length; i++) {
-      for (int j = i + 1; j < m.length; j++) {
-        double avg = 0.5 * (m[i][j] + m[j][i]);
-        m[i][j] = avg;
-        m[j][i] = avg;
-      }
-    }
+    return new Array2DRowRealMatrix(x, false).multiply(new Array2DRowRealMatrix(y, false)).getData();
   }
 
   private static double trace(double[][] m) {

@@ -1,7 +1,8 @@
 package dev.ibq.training.tokenizer.train;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.ibq.training.io.Json;
 import java.io.IOException;
-import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,11 +10,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.yaml.snakeyaml.DumperOptions;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * Reads and writes {@link TokenizerTrainingConfig} as YAML.
@@ -38,23 +34,26 @@ public final class ConfigFiles {
 
   /** The YAML tree of an override file (empty for an empty file). */
   public static Map<String, Object> readTree(Path file) {
-    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      Object loaded = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
-      if (loaded == null) {
-        return Map.of();
-      }
-      if (!(loaded instanceof Map<?, ?> map)) {
-        throw new IllegalArgumentException(
-            file + ": a config file must be a YAML map of keys to values (e.g. 'steps: 3000'), not " + loaded.getClass().getSimpleName() + ".");
-      }
-      Map<String, Object> out = new LinkedHashMap<>();
-      map.forEach((k, v) -> out.put(String.valueOf(k), v));
-      return out;
-    } catch (YAMLException e) {
-      throw new IllegalArgumentException(file + " is not valid YAML: " + e.getMessage(), e);
+    try {
+      return tree(Json.readYaml(Files.readString(file, StandardCharsets.UTF_8)), file + ": a config file");
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(file + " is not valid YAML: " + e.getOriginalMessage(), e);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read config file " + file, e);
     }
+  }
+
+  private static Map<String, Object> tree(Object loaded, String what) {
+    if (loaded == null) {
+      return Map.of();
+    }
+    if (!(loaded instanceof Map<?, ?> map)) {
+      throw new IllegalArgumentException(
+          what + " must be a map of keys to values (e.g. 'steps: 3000'), not " + (loaded instanceof List ? "a list" : "the value '" + loaded + "'") + ".");
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    map.forEach((k, v) -> out.put(String.valueOf(k), v));
+    return out;
   }
 
   /**
@@ -88,11 +87,44 @@ public final class ConfigFiles {
 
   /** The config as YAML text (every key, block style). */
   public static String toYaml(TokenizerTrainingConfig config) {
-    DumperOptions options = new DumperOptions();
-    options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
-    options.setIndent(2);
-    options.setPrettyFlow(true);
-    return new Yaml(options).dump(RecordTree.toTree(config));
+    try {
+      return Json.YAML.writeValueAsString(RecordTree.toTree(config));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("Cannot write the config as YAML: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /**
+   * The config as one line of JSON with the same snake_case keys as {@link #toYaml}: the form stored in an exported
+   * model's {@code ibq.config} metadata. JSON is YAML, so the text can be saved as a file and passed to {@code --config}.
+   */
+  public static String toJson(TokenizerTrainingConfig config) {
+    return Json.write(RecordTree.toTree(config));
+  }
+
+  /**
+   * Reads a complete config from the JSON stored in a model's metadata ({@link #toJson}) or in a model exported before
+   * the keys were snake_case (camelCase keys such as {@code codebookSize}), completing keys added since as
+   * {@link #readComplete} does.
+   *
+   * @param source what the text came from, for error messages (e.g. "deploy/models/fmnist-small/encoder.onnx ibq.config")
+   */
+  public static TokenizerTrainingConfig fromJson(String json, String source) {
+    Object loaded;
+    try {
+      loaded = Json.readYaml(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(source + " is not valid JSON: " + e.getOriginalMessage(), e);
+    }
+    Map<String, Object> tree = tree(loaded, source);
+    return RecordTree.fromTree(TokenizerTrainingConfig.class, migrate(snakeKeys(tree)), source);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> snakeKeys(Map<String, Object> tree) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    tree.forEach((k, v) -> out.put(RecordTree.snake(k), v instanceof Map<?, ?> m ? snakeKeys((Map<String, Object>) m) : v));
+    return out;
   }
 
   /** Writes the config as YAML. */

@@ -1,5 +1,6 @@
 package dev.ibq.training.tokenizer.train;
 
+import dev.ibq.training.io.Json;
 import java.lang.reflect.Array;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
@@ -95,7 +96,13 @@ public final class RecordTree {
     }
     String key = assignment.substring(0, eq).trim();
     String text = assignment.substring(eq + 1).trim();
-    Object value = new org.yaml.snakeyaml.Yaml().load(text.isEmpty() ? "''" : text);
+    Object value;
+    try {
+      value = Json.readYaml(text.isEmpty() ? "''" : text);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException(
+          "Override '" + assignment + "': the value '" + text + "' is not valid YAML (" + e.getOriginalMessage() + ").", e);
+    }
     Map<String, Object> one = new LinkedHashMap<>();
     one.put(key, value);
     return override(base, one, "--set " + key);

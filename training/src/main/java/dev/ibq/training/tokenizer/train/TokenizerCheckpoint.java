@@ -1,8 +1,8 @@
 package dev.ibq.training.tokenizer.train;
 
+import dev.ibq.training.io.Json;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import com.google.gson.Gson;
 import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.training.importer.ReferenceConfig;
 import dev.ibq.training.importer.ReferenceWeights;
@@ -51,7 +51,6 @@ public final class TokenizerCheckpoint {
   /** The run config in SEED-Voken's LightningCLI layout that builds the module model.safetensors loads into. */
   public static final String REFERENCE_YAML = "reference.yaml";
 
-  private static final Gson GSON = new Gson();
 
   private TokenizerCheckpoint() {}
 
@@ -234,7 +233,7 @@ public final class TokenizerCheckpoint {
     try (NDManager scratch = manager.newSubManager()) {
       TokenizerTrainingConfig config = ConfigFiles.readComplete(legacy.resolve(ConfigFiles.CONFIG_FILE));
       TrainingState state =
-          GSON.fromJson(Files.readString(legacy.resolve(STATE_FILE), StandardCharsets.UTF_8), TrainingState.class);
+          Json.readAnyCase(Files.readString(legacy.resolve(STATE_FILE), StandardCharsets.UTF_8), TrainingState.class, legacy.resolve(STATE_FILE).toString());
       return Checkpoint.writer(out, Checkpoint.Stage.TOKENIZER, state.step(), referenceClass(config))
           .text(ConfigFiles.CONFIG_FILE, ConfigFiles.toYaml(config))
           .state(state)

@@ -1,9 +1,9 @@
 package dev.ibq.training.tokenizer.train;
 
+import dev.ibq.training.io.Json;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import com.google.gson.GsonBuilder;
 import dev.ibq.image.Preprocessor;
 import dev.ibq.image.source.FashionMnist;
 import dev.ibq.model.CodeUsage;
@@ -144,7 +144,7 @@ public final class TokenizerEvaluator {
   public static void writeJson(Path file, EvaluationResult r, TokenizerTrainingConfig config) {
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
-      Files.writeString(file, new GsonBuilder().setPrettyPrinting().serializeNulls().serializeSpecialFloatingPointValues().create().toJson(toMap(r, config)) + "\n");
+      Json.writePretty(file, toMap(r, config));
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot write " + file, e);
     }

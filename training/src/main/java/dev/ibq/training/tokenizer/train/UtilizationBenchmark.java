@@ -1,6 +1,6 @@
 package dev.ibq.training.tokenizer.train;
 
-import com.google.gson.GsonBuilder;
+import dev.ibq.training.io.Json;
 import dev.ibq.training.tokenizer.QuantizerKind;
 import dev.ibq.training.tokenizer.QuantizerKinds;
 import java.io.IOException;
@@ -144,7 +144,7 @@ public final class UtilizationBenchmark {
     try {
       Files.createDirectories(md(plan).toAbsolutePath().getParent());
       Files.writeString(md(plan), md.toString());
-      Files.writeString(json(plan), new GsonBuilder().setPrettyPrinting().serializeNulls().serializeSpecialFloatingPointValues().create().toJson(doc) + "\n");
+      Json.writePretty(json(plan), doc);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot write benchmark results " + md(plan), e);
     }

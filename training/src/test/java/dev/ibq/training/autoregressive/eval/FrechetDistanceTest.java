@@ -31,7 +31,7 @@ class FrechetDistanceTest {
   }
 
   @Test
-  void jacobiEigenDecompositionReconstructsTheMatrix() {
+  void psdSquareRootSquaresBackToTheMatrix() {
     Random random = new Random(5);
     int n = 12;
     double[][] b = new double[n][n];
@@ -63,6 +63,47 @@ class FrechetDistanceTest {
     }
     assertThat(FrechetDistance.between(x, x)).isCloseTo(0, within(1e-6));
     assertThat(FrechetDistance.between(x, y)).isCloseTo(6 * 0.25, within(1e-4)); // covariance unchanged
+  }
+
+  /**
+   * Values the previous implementation (cyclic Jacobi in plain Java, commit 9f6b19c) gave on these fixtures: a full-rank
+   * case (300 correlated 64-d features per set) and a rank-deficient one (40 vectors in 64-d, as with few samples).
+   */
+  @Test
+  void agreesWithThePreviousJacobiImplementationOnFullAndRankDeficientFixtures() {
+    assertThat(FrechetDistance.between(features(300, 64, 11, 0.0), features(300, 64, 12, 0.1)))
+        .isCloseTo(FULL_RANK_JACOBI, within(1e-6 * FULL_RANK_JACOBI));
+    assertThat(FrechetDistance.between(features(40, 64, 13, 0.0), features(40, 64, 14, 0.3)))
+        .isCloseTo(RANK_DEFICIENT_JACOBI, within(1e-6 * RANK_DEFICIENT_JACOBI));
+  }
+
+  static final double FULL_RANK_JACOBI = 211.77955628282007;
+  static final double RANK_DEFICIENT_JACOBI = 369.36901747341470;
+
+  /** n rows of z M + shift, z standard normal, M a random d x d mixing matrix (both from seed). */
+  private static float[][] features(int n, int d, long seed, double shift) {
+    Random random = new Random(seed);
+    double[][] mix = new double[d][d];
+    for (double[] row : mix) {
+      for (int j = 0; j < d; j++) {
+        row[j] = 0.3 * random.nextGaussian();
+      }
+    }
+    float[][] out = new float[n][d];
+    double[] z = new double[d];
+    for (int i = 0; i < n; i++) {
+      for (int k = 0; k < d; k++) {
+        z[k] = random.nextGaussian();
+      }
+      for (int j = 0; j < d; j++) {
+        double v = shift;
+        for (int k = 0; k < d; k++) {
+          v += z[k] * mix[k][j];
+        }
+        out[i][j] = (float) v;
+      }
+    }
+    return out;
   }
 
   private static double[][] rotate(double[][] r, double l1, double l2) {
