@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  *       weights drawn from the fixed seed {@value #RANDOM_CONV_SEED} and frozen, compared with LPIPS' normalisation and
  *       uniform channel weights. Random conv features respond to local edges and texture, so this is a texture /
  *       edge-sensitive distance; it was never calibrated against human judgements and has no ImageNet knowledge.
- *       It is not VGG or Inception, so it does not share a network with the evaluation metrics.
+ *       It shares no network with any evaluation metric: not VGG or Inception (LPIPS / FID elsewhere), and not the
+ *       project's Fashion-MNIST classifier ({@code FmnistClassifier}) behind the reconstruction class accuracy and the
+ *       domain FID, so training on it does not optimise an evaluation metric's own features.
  * </ul>
  */
 public final class PerceptualNetworks {
