@@ -10,7 +10,9 @@
  * {@link dev.ibq.training.tokenizer.QuantizerKinds}; the adversary
  * {@link dev.ibq.training.tokenizer.PatchDiscriminator}; loss terms and weights in
  * {@link dev.ibq.training.tokenizer.TokenizerLosses} with {@link dev.ibq.training.tokenizer.LecamEma}; an optional
- * {@link dev.ibq.training.tokenizer.PerceptualLoss} fed by a {@link dev.ibq.training.tokenizer.FeatureNetwork}.
+ * {@link dev.ibq.training.tokenizer.PerceptualLoss} fed by a {@link dev.ibq.training.tokenizer.FeatureNetwork}: the
+ * paper's LPIPS-VGG ({@link dev.ibq.training.tokenizer.LpipsVgg} over {@link dev.ibq.training.tokenizer.Vgg16Features},
+ * weights the user converts) or random frozen conv features ({@link dev.ibq.training.tokenizer.RandomConvFeatures}).
  *
  * <p>Every block is a {@link dev.ibq.training.tokenizer.TokenizerModule}: its {@code stateDict()} uses the
  * reference checkpoint keys, which checkpoints and the ONNX exporter rely on. The training loop lives in the

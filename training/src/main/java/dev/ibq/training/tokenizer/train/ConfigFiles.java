@@ -69,7 +69,7 @@ public final class ConfigFiles {
    * wrote it: {@code optimizer.codebook_lr_scale} = 1 (before the key existed the codebook always trained at
    * the common learning rate); {@code optimizer.lr_drop_steps} = [] and {@code lr_drop_factor} = 0.1 (a constant
    * rate); {@code ema_warmup} = true (the EMA had taming's (1 + n) / (10 + n) warm-up until the paper's fixed
-   * decay became the default).
+   * decay became the default); {@code losses.perceptual_network} = none (no perceptual network could be named).
    */
   @SuppressWarnings("unchecked")
   static Map<String, Object> migrate(Map<String, Object> tree) {
@@ -80,6 +80,11 @@ public final class ConfigFiles {
       upgraded.putIfAbsent("lr_drop_steps", List.of());
       upgraded.putIfAbsent("lr_drop_factor", 0.1);
       out.put("optimizer", upgraded);
+    }
+    if (tree.get("losses") instanceof Map<?, ?> losses) {
+      Map<String, Object> upgraded = new LinkedHashMap<>((Map<String, Object>) losses);
+      upgraded.putIfAbsent("perceptual_network", PerceptualNetworks.NONE);
+      out.put("losses", upgraded);
     }
     out.putIfAbsent("ema_warmup", true);
     return out;

@@ -7,7 +7,10 @@ package dev.ibq.training.tokenizer.train;
  *
  * @param l1 weight of the L1 reconstruction loss (1)
  * @param perceptual weight of the perceptual loss (IBQ: 1 with LPIPS-VGG; 0 here by default because no
- *     pretrained feature network is available; a non-zero weight needs a feature network in the trainer options)
+ *     pretrained feature network ships with the project; a non-zero weight needs {@code perceptual_network})
+ * @param perceptualNetwork the perceptual loss's network ({@link PerceptualNetworks}): {@code none},
+ *     {@code lpips-vgg:PATH} (LPIPS-VGG from the safetensors file the converter writes; the paper's loss) or
+ *     {@code random-conv} (random frozen conv features, NOT LPIPS)
  * @param adversarial FIXED weight of the generator's non-saturating loss (0.1; no adaptive weight)
  * @param quantization weight of the double quantization loss (1.0) or, for VQ, of its codebook+commitment loss
  * @param entropy weight of the entropy loss (0.05; IBQ only)
@@ -22,6 +25,7 @@ package dev.ibq.training.tokenizer.train;
 public record LossWeights(
     double l1,
     double perceptual,
+    String perceptualNetwork,
     double adversarial,
     double quantization,
     double entropy,
@@ -38,6 +42,7 @@ public record LossWeights(
         throw new IllegalArgumentException("loss weights must be non-negative numbers; got " + w + ".");
       }
     }
+    PerceptualNetworks.checkName(perceptualNetwork);
     if (lecamDecay < 0 || lecamDecay >= 1) {
       throw new IllegalArgumentException("lecam_decay is " + lecamDecay + "; it must lie in [0, 1).");
     }
@@ -65,8 +70,12 @@ public record LossWeights(
     return d;
   }
 
-  /** The paper's weights, with the perceptual loss off (no pretrained VGG can be fetched here). */
+  /**
+   * The paper's weights, with the perceptual loss off. NOTE: the paper trains with LPIPS-VGG at weight 1; its
+   * weights are the user's download, so a preset cannot assume them ({@code losses.perceptual=1}
+   * {@code losses.perceptual_network=lpips-vgg:PATH} turns it on).
+   */
   public static LossWeights paper() {
-    return new LossWeights(1.0, 0.0, 0.1, 1.0, 0.05, 0.05, 0.999, true, 0, 64, 3);
+    return new LossWeights(1.0, 0.0, PerceptualNetworks.NONE, 0.1, 1.0, 0.05, 0.05, 0.999, true, 0, 64, 3);
   }
 }

@@ -108,7 +108,7 @@ public final class TokenizerPresets {
         List.of(steps * 250 / 330, steps * 300 / 330), 0.1);
     LossWeights p = LossWeights.paper();
     LossWeights losses = new LossWeights(
-        p.l1(), p.perceptual(), p.adversarial(), p.quantization(), p.entropy(), p.lecam(), p.lecamDecay(), true, 1000,
+        p.l1(), p.perceptual(), p.perceptualNetwork(), p.adversarial(), p.quantization(), p.entropy(), p.lecam(), p.lecamDecay(), true, 1000,
         p.discriminatorChannels(), p.discriminatorLayers());
     return new TokenizerTrainingConfig(
         "fmnist-sharp", base.dataset(), base.preprocessing(), base.architecture(), optimizer, losses, 32, steps, 0L,

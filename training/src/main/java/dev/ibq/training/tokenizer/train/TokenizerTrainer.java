@@ -137,10 +137,8 @@ public final class TokenizerTrainer {
                 + " steps; pass a larger --steps to continue it.");
       }
     }
-    if (config.losses().perceptual() > 0 && options.perceptual() == null) {
-      throw new IllegalArgumentException(
-          "losses.perceptual is " + config.losses().perceptual() + " but no perceptual network was supplied; set it to 0 or pass a"
-              + " PerceptualLoss in the TrainingOptions.");
+    if (options.perceptual() == null) {
+      PerceptualNetworks.checkAvailable(config.losses());
     }
     PreprocessingSpec spec = preprocessingSpec(config);
     if (spec.channels() != config.architecture().inChannels() || spec.height() != config.architecture().resolution()) {
@@ -186,6 +184,8 @@ public final class TokenizerTrainer {
     final long startStep;
     final double elapsedBefore;
     final LossWeights w;
+    /** The perceptual loss: the options' hook, else the config's losses.perceptual_network; null when off. */
+    final TrainingOptions.PerceptualLoss perceptualLoss;
     final GcGuard gcGuard = new GcGuard();
     /** The codebook as initialised (same seed, same init, also on resume): the reference of codebook_drift. */
     final float[] initialCodebook;
@@ -203,6 +203,10 @@ public final class TokenizerTrainer {
       this.test = test;
       this.root = root;
       this.w = config.losses();
+      // Before the seeded initialisation: building the perceptual network draws random numbers.
+      this.perceptualLoss = options.perceptual() != null
+          ? options.perceptual()
+          : PerceptualNetworks.open(w, root, config.architecture().inChannels());
       // Seeded initialisation: same seed, same initial weights.
       Engine.getInstance().setRandomSeed((int) config.seed());
       this.model = IbqTokenizerModel.create(config.architecture(), root);
@@ -391,7 +395,7 @@ public final class TokenizerTrainer {
             }
           }
           if (w.perceptual() > 0) {
-            NDArray p = options.perceptual().distance(reconstruction, x);
+            NDArray p = perceptualLoss.distance(reconstruction, x);
             perceptual = scalar(p);
             loss = loss.add(p.mul(constant(scope, w.perceptual())));
           }
@@ -431,6 +435,9 @@ public final class TokenizerTrainer {
       TokenizerEvaluator.evaluate(emaModel, test, preprocessor, n, n, runDir.resolve(GRID_FILE), step, root);
       List<String> curves = new ArrayList<>(List.of("loss", "l1"));
       curves.addAll(lossTermNames);
+      if (w.perceptual() > 0) {
+        curves.add("perceptual");
+      }
       curves.addAll(List.of("d_loss", "g_adv"));
       TrainingCurves.write(
           runDir.resolve(CURVES_FILE), log.rows(), curves, "utilization",
