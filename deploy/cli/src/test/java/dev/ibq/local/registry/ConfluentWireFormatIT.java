@@ -171,12 +171,12 @@ class ConfluentWireFormatIT {
     ConfluentWireFormat.writeHeader(id + 100_000, unknownId);
     assertThat(problem(codec, unknownId)).isEqualTo(Problem.UNKNOWN_SCHEMA_ID);
     assertThat(problem(codec, java.util.Arrays.copyOf(good, good.length - 10))).isEqualTo(Problem.CORRUPT_BODY);
-    // A body whose first string (the image id) claims 2^30 bytes: refused before anything is allocated.
+    // A body whose first string (the image id) claims 2^30 bytes (zig-zag varint 80 80 80 80 08): refused before anything is allocated.
     byte[] oversize = {0, (byte) (id >>> 24), (byte) (id >>> 16), (byte) (id >>> 8), (byte) id, (byte) 0x80, (byte) 0x80,
         (byte) 0x80, (byte) 0x80, 0x08};
     RecordDecodingException e = (RecordDecodingException) org.assertj.core.api.Assertions.catchThrowable(() -> codec.decode(oversize));
     assertThat(e.problem()).isEqualTo(Problem.CORRUPT_BODY);
-    assertThat(e.getMessage()).contains("claims 536870912 bytes");
+    assertThat(e.getMessage()).contains("claims 1073741824 bytes");
     // Another record type's schema id is not an ImageRecord.
     int tokenId = client.register(SchemaRegistryClient.valueSubject(unique("ibq.tokens")), TokenRecord.getClassSchema());
     byte[] wrongType = good.clone();
