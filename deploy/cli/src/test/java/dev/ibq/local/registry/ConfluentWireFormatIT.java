@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ibq.image.source.FashionMnist;
 import dev.ibq.image.source.ImageRecords;
+import dev.ibq.cli.ConsumeCommand;
+import dev.ibq.cli.ProduceCommand;
 import dev.ibq.local.kafka.KafkaBrokerProcess;
 import dev.ibq.schemas.DeadLetterRecord;
 import dev.ibq.schemas.ImageRecord;
@@ -20,6 +22,7 @@ import dev.ibq.stream.config.InvalidConfigException;
 import dev.ibq.stream.config.JobConfig;
 import dev.ibq.stream.job.TokenizeJob;
 import dev.ibq.stream.kafka.SchemaRegistryCheck;
+import dev.ibq.stream.kafka.TopicValueFormat;
 import dev.ibq.stream.testing.TestModels;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -346,6 +349,39 @@ class ConfluentWireFormatIT {
     assertThat(deadCodes.keySet()).anySatisfy(m -> assertThat(m).contains("magic byte 00"));
     assertThat(deadCodes.keySet()).anySatisfy(m -> assertThat(m).contains("schema id " + (image + 100_000)));
     assertThat(tokenValues.size() + deadValues.size()).isEqualTo(values.size());
+
+    // ./ibq consume --value-format confluent reads the same topics.
+    TopicValueFormat confluent = TopicValueFormat.confluent(registry.url(), false);
+    ConsumeCommand.Result consumed =
+        ConsumeCommand.run(broker.bootstrapServers(), out, ConsumeCommand.Kind.TOKENS, 0, Duration.ofMinutes(1), null, confluent);
+    assertThat(consumed.records()).isEqualTo(images.size());
+    assertThat(consumed.undecodable()).isZero();
+    assertThat(consumed.distinctImageIds()).isEqualTo(images.size());
+    ConsumeCommand.Result dead =
+        ConsumeCommand.run(broker.bootstrapServers(), dlq, ConsumeCommand.Kind.DEAD_LETTERS, 0, Duration.ofMinutes(1), null, confluent);
+    assertThat(dead.deadLettersByCode()).isEqualTo(Map.of(dev.ibq.schemas.ErrorCode.UNDECODABLE_RECORD, 2L));
+    // The single-object reader finds nothing it can decode there.
+    assertThat(ConsumeCommand.run(broker.bootstrapServers(), out, ConsumeCommand.Kind.TOKENS, 0, Duration.ofMinutes(1), null)
+        .undecodable()).isEqualTo(images.size());
+  }
+
+  @Test
+  void produceWritesConfluentFramedImageRecordsThatConfluentsDeserializerReads() throws Exception {
+    String topic = unique("ibq.images");
+    broker.createTopics(1, topic);
+    List<ImageRecord> images = ImageRecords.fashionMnist(FashionMnist.load(FashionMnist.Split.TEST), 10, 3);
+    ProduceCommand.run(broker.bootstrapServers(), topic, images, 0, Map.of(), TopicValueFormat.confluent(registry.url(), true));
+    int id = new SchemaRegistryClient(registry.url()).lookup(topic + "-value", ImageRecord.getClassSchema()).orElseThrow();
+    List<ConsumerRecord<byte[], byte[]>> values = readAll(topic, images.size());
+    assertThat(values).hasSize(images.size());
+    List<String> ids = new ArrayList<>();
+    try (ConfluentReader reader = new ConfluentReader(ImageRecord.getClassSchema().toString(), registry.url())) {
+      for (ConsumerRecord<byte[], byte[]> r : values) {
+        assertThat(ConfluentWireFormat.readSchemaId(r.value())).isEqualTo(id);
+        ids.add(reader.field(reader.read(r.value()), "image_id"));
+      }
+    }
+    assertThat(ids).containsExactlyElementsOf(images.stream().map(ImageRecord::getImageId).toList());
   }
 
   /** Every committed record of {@code topic} (read_committed), waiting up to a minute for {@code expected} of them. */
