@@ -6,6 +6,7 @@ import dev.ibq.schemas.TokenRecord;
 import dev.ibq.schemas.TokenRecords;
 import dev.ibq.local.kafka.AvroTopicReader;
 import dev.ibq.model.CodeUsage;
+import dev.ibq.stream.kafka.TopicValueFormat;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -18,6 +19,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -54,6 +56,8 @@ public final class ConsumeCommand implements Callable<Integer> {
   @Option(names = "--kafka", description = "consumer property KEY=VALUE, e.g. security.protocol=SSL (repeatable)")
   Map<String, String> kafka = new LinkedHashMap<>();
 
+  @Mixin ValueFormatOptions valueFormat = new ValueFormatOptions();
+
   /**
    * A topic summary.
    *
@@ -82,7 +86,7 @@ public final class ConsumeCommand implements Callable<Integer> {
         : Kind.valueOf(type.toUpperCase(Locale.ROOT).replace('-', '_'));
     Properties extra = new Properties();
     extra.putAll(kafka);
-    Result r = run(bootstrap, topic, kind, print, Duration.ofSeconds(timeoutS), extra);
+    Result r = run(bootstrap, topic, kind, print, Duration.ofSeconds(timeoutS), extra, valueFormat.format(false));
     if (kind == Kind.TOKENS) {
       System.out.printf(Locale.ROOT,
           "%d token records (%d distinct images, %d undecodable); tokenizers %s; utilization %.1f%%, perplexity %.1f%n",
@@ -95,12 +99,18 @@ public final class ConsumeCommand implements Callable<Integer> {
 
   /** Reads the topic to its end, printing the first {@code print} records to standard output. */
   public static Result run(String bootstrap, String topic, Kind kind, int print, Duration timeout, Properties extra) {
+    return run(bootstrap, topic, kind, print, timeout, extra, TopicValueFormat.SINGLE_OBJECT);
+  }
+
+  /** {@link #run(String, String, Kind, int, Duration, Properties)} for values in {@code format}. */
+  public static Result run(
+      String bootstrap, String topic, Kind kind, int print, Duration timeout, Properties extra, TopicValueFormat format) {
     long[] n = new long[2]; // records, undecodable
     if (kind == Kind.TOKENS) {
       Set<String> ids = new HashSet<>();
       Map<String, Long> tokenizers = new TreeMap<>();
       CodeUsage[] usage = new CodeUsage[1];
-      AvroTopicReader.readAll(bootstrap, topic, TokenRecord.class, extra, timeout, e -> {
+      AvroTopicReader.readAll(bootstrap, topic, format.decoder(TokenRecord.class), extra, timeout, e -> {
         n[0]++;
         TokenRecord t = e.value();
         if (t == null) {
@@ -124,7 +134,7 @@ public final class ConsumeCommand implements Callable<Integer> {
           usage[0] == null ? 0 : usage[0].utilization(), usage[0] == null ? 0 : usage[0].perplexity(), Map.of());
     }
     Map<ErrorCode, Long> byCode = new EnumMap<>(ErrorCode.class);
-    AvroTopicReader.readAll(bootstrap, topic, DeadLetterRecord.class, extra, timeout, e -> {
+    AvroTopicReader.readAll(bootstrap, topic, format.decoder(DeadLetterRecord.class), extra, timeout, e -> {
       n[0]++;
       DeadLetterRecord d = e.value();
       if (d == null) {

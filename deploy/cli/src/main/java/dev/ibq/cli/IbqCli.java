@@ -41,6 +41,7 @@ import picocli.CommandLine.Command;
       StreamCommand.class,
       ProduceCommand.class,
       ConsumeCommand.class,
+      RegistryCommand.class,
       TrainArCommand.class,
       GenerateCommand.class,
       TrainClassifierCommand.class,

@@ -7,6 +7,8 @@ import dev.ibq.schemas.ImageRecord;
 import dev.ibq.image.source.ImageRecords;
 import dev.ibq.image.source.ImageSources;
 import dev.ibq.local.kafka.ImageProducer;
+import dev.ibq.stream.config.ValueFormat;
+import dev.ibq.stream.kafka.TopicValueFormat;
 import dev.ibq.training.report.ProgressBar;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,7 +21,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -63,6 +68,9 @@ public final class ProduceCommand implements Callable<Integer> {
   @Option(names = "--kafka", description = "producer property KEY=VALUE, e.g. security.protocol=SSL (repeatable)")
   Map<String, String> kafka = new LinkedHashMap<>();
 
+  /** With confluent, ImageRecord's schema is registered under {@code <topic>-value} when missing (as Confluent's serializer does). */
+  @Mixin ValueFormatOptions valueFormat = new ValueFormatOptions();
+
   /** What was produced. */
   public record Result(String topic, long records, long millis) {
     public double recordsPerSecond() {
@@ -72,7 +80,7 @@ public final class ProduceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Result r = run(bootstrap, topic, records(), rate, kafka);
+    Result r = run(bootstrap, topic, records(), rate, kafka, valueFormat.format(true));
     System.out.printf(Locale.ROOT, "Produced %d records to %s in %.1f s (%.0f records/s).%n",
         r.records(), r.topic(), r.millis() / 1000.0, r.recordsPerSecond());
     return 0;
@@ -104,6 +112,14 @@ public final class ProduceCommand implements Callable<Integer> {
 
   /** Sends the records (each stamped with the send time as event time), paced at {@code rate} per second. */
   public static Result run(String bootstrap, String topic, List<ImageRecord> records, double rate, Map<String, String> kafka) {
+    return run(bootstrap, topic, records, rate, kafka, TopicValueFormat.SINGLE_OBJECT);
+  }
+
+  /** {@link #run(String, String, List, double, Map)} in {@code format} (single-object, or Confluent with a registry). */
+  public static Result run(
+      String bootstrap, String topic, List<ImageRecord> records, double rate, Map<String, String> kafka, TopicValueFormat format) {
+    Function<ImageRecord, byte[]> encoder =
+        format.format() == ValueFormat.SINGLE_OBJECT ? null : format.encoder(ImageRecord.class, topic);
     Properties extra = new Properties();
     extra.putAll(kafka);
     long t0 = System.nanoTime();
@@ -112,7 +128,11 @@ public final class ProduceCommand implements Callable<Integer> {
     try (ImageProducer p = new ImageProducer(bootstrap, topic, rate, extra)) {
       for (ImageRecord r : records) {
         r.setEventTime(Instant.now());
-        p.send(r);
+        if (encoder == null) {
+          p.send(r);
+        } else {
+          p.sendRaw(r.getImageId(), encoder.apply(r));
+        }
         sent++;
         if (sent % 50 == 0 || sent == records.size()) {
           double seconds = Math.max(1e-3, (System.nanoTime() - t0) / 1e9);

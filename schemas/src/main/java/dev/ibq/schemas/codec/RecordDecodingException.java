@@ -17,6 +17,8 @@ public final class RecordDecodingException extends RuntimeException {
     TRUNCATED_HEADER,
     /** The fingerprint names a schema the store does not hold. */
     UNKNOWN_FINGERPRINT,
+    /** The Confluent wire-format schema id is not in the Schema Registry. */
+    UNKNOWN_SCHEMA_ID,
     /** The writer schema is known but the reader's schema cannot read it (e.g. another record type). */
     INCOMPATIBLE_SCHEMA,
     /** The body does not parse under the writer schema, or has bytes left over. */

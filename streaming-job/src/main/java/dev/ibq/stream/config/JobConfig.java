@@ -66,6 +66,11 @@ import org.apache.flink.configuration.ReadableConfig;
  *     and bit depth) would take more memory are dead letters TOO_LARGE
  * @param decodeTimeoutMs images whose decode takes longer are dead letters DECODE_TIMEOUT
  * @param kafkaProperties client properties passed through (the {@code kafka.} prefix removed)
+ * @param inputValueFormat framing of the input's ImageRecords (single-object or the Confluent wire format)
+ * @param outputValueFormat framing of the TokenRecords written
+ * @param deadLetterValueFormat framing of the DeadLetterRecords written
+ * @param schemaRegistryUrl the Schema Registry of the confluent formats; null when none is used
+ * @param schemaRegistryAutoRegister register the output schemas under their subjects when missing
  */
 public record JobConfig(
     String bootstrapServers,
@@ -95,7 +100,12 @@ public record JobConfig(
     int metricsWindowTokens,
     long maxDecodedBytes,
     long decodeTimeoutMs,
-    Map<String, String> kafkaProperties)
+    Map<String, String> kafkaProperties,
+    ValueFormat inputValueFormat,
+    ValueFormat outputValueFormat,
+    ValueFormat deadLetterValueFormat,
+    String schemaRegistryUrl,
+    boolean schemaRegistryAutoRegister)
     implements Serializable {
 
   private static final long serialVersionUID = 1L;
@@ -135,6 +145,11 @@ public record JobConfig(
   public static final String MAX_DECODED_BYTES = JobOptions.MAX_DECODED_BYTES.key();
   public static final String DECODE_TIMEOUT_MS = JobOptions.DECODE_TIMEOUT_MS.key();
   public static final String KAFKA_PREFIX = JobOptions.KAFKA_PREFIX;
+  public static final String INPUT_VALUE_FORMAT = JobOptions.INPUT_VALUE_FORMAT.key();
+  public static final String OUTPUT_VALUE_FORMAT = JobOptions.OUTPUT_VALUE_FORMAT.key();
+  public static final String DEAD_LETTER_VALUE_FORMAT = JobOptions.DEAD_LETTER_VALUE_FORMAT.key();
+  public static final String SCHEMA_REGISTRY_URL = JobOptions.SCHEMA_REGISTRY_URL.key();
+  public static final String SCHEMA_REGISTRY_AUTO_REGISTER = JobOptions.SCHEMA_REGISTRY_AUTO_REGISTER.key();
 
   /**
    * Every setting with its default ({@code null}: required or unset), type and meaning, in display order;
@@ -202,6 +217,27 @@ public record JobConfig(
     validate(
         bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, deliveryGuarantee, checkpointIntervalMs,
         transactionalIdPrefix, transactionTimeoutMs, formats, startingOffsets, bounded, restoreFrom);
+    validateRegistry(inputValueFormat, outputValueFormat, deadLetterValueFormat, schemaRegistryUrl);
+  }
+
+  /** Whether any topic uses the Confluent wire format (and so the Schema Registry). */
+  public boolean usesSchemaRegistry() {
+    return inputValueFormat == ValueFormat.CONFLUENT || outputValueFormat == ValueFormat.CONFLUENT
+        || deadLetterValueFormat == ValueFormat.CONFLUENT;
+  }
+
+  private static void validateRegistry(ValueFormat in, ValueFormat out, ValueFormat dead, String url) {
+    String confluentKey = in == ValueFormat.CONFLUENT ? INPUT_VALUE_FORMAT
+        : out == ValueFormat.CONFLUENT ? OUTPUT_VALUE_FORMAT
+        : dead == ValueFormat.CONFLUENT ? DEAD_LETTER_VALUE_FORMAT : null;
+    if (confluentKey != null && url == null) {
+      throw new InvalidConfigException(
+          SCHEMA_REGISTRY_URL, "is missing, but " + confluentKey + " is confluent, which needs a Schema Registry; set it"
+              + " to the registry's URL (e.g. http://registry:8081) or use single-object");
+    }
+    if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) {
+      throw new InvalidConfigException(SCHEMA_REGISTRY_URL, "is '" + url + "'; expected an http:// or https:// URL");
+    }
   }
 
   /** Reads a Java properties file (the same keys as {@link #SETTINGS}, plus {@code kafka.*}). */
@@ -277,7 +313,12 @@ public record JobConfig(
         r.positive(JobOptions.METRICS_WINDOW_TOKENS),
         r.positive(JobOptions.MAX_DECODED_BYTES),
         r.positive(JobOptions.DECODE_TIMEOUT_MS),
-        kafka);
+        kafka,
+        ValueFormat.parse(INPUT_VALUE_FORMAT, r.get(JobOptions.INPUT_VALUE_FORMAT)),
+        ValueFormat.parse(OUTPUT_VALUE_FORMAT, r.get(JobOptions.OUTPUT_VALUE_FORMAT)),
+        ValueFormat.parse(DEAD_LETTER_VALUE_FORMAT, r.get(JobOptions.DEAD_LETTER_VALUE_FORMAT)),
+        r.optional(JobOptions.SCHEMA_REGISTRY_URL),
+        r.get(JobOptions.SCHEMA_REGISTRY_AUTO_REGISTER));
   }
 
   /**
@@ -438,6 +479,13 @@ public record JobConfig(
     m.put(METRICS_WINDOW_TOKENS, String.valueOf(metricsWindowTokens));
     m.put(MAX_DECODED_BYTES, String.valueOf(maxDecodedBytes));
     m.put(DECODE_TIMEOUT_MS, String.valueOf(decodeTimeoutMs));
+    m.put(INPUT_VALUE_FORMAT, inputValueFormat.spelling());
+    m.put(OUTPUT_VALUE_FORMAT, outputValueFormat.spelling());
+    m.put(DEAD_LETTER_VALUE_FORMAT, deadLetterValueFormat.spelling());
+    if (schemaRegistryUrl != null) {
+      m.put(SCHEMA_REGISTRY_URL, schemaRegistryUrl);
+    }
+    m.put(SCHEMA_REGISTRY_AUTO_REGISTER, String.valueOf(schemaRegistryAutoRegister));
     kafkaProperties.forEach((k, v) -> m.put(KAFKA_PREFIX + k, v));
     return m;
   }

@@ -130,6 +130,31 @@ public final class JobOptions {
       key("limits.decode-timeout-ms").longType().defaultValue(dev.ibq.image.DecodeLimits.defaults().decodeTimeoutMillis())
           .withDescription("Images whose decode takes longer than this many milliseconds are dead letters DECODE_TIMEOUT.");
 
+  public static final ConfigOption<String> INPUT_VALUE_FORMAT =
+      key("input.value-format").stringType().defaultValue("single-object")
+          .withDescription("Framing of the input's ImageRecords: single-object (Avro single-object encoding) or confluent"
+              + " (Confluent wire format with schema-registry.url; any registered version the job can read).");
+
+  public static final ConfigOption<String> OUTPUT_VALUE_FORMAT =
+      key("output.value-format").stringType().defaultValue("single-object")
+          .withDescription("Framing of the TokenRecords written: single-object or confluent (schema id of subject"
+              + " <output.topic>-value).");
+
+  public static final ConfigOption<String> DEAD_LETTER_VALUE_FORMAT =
+      key("dead-letter.value-format").stringType().defaultValue("single-object")
+          .withDescription("Framing of the DeadLetterRecords written: single-object or confluent (schema id of subject"
+              + " <dead-letter.topic>-value).");
+
+  public static final ConfigOption<String> SCHEMA_REGISTRY_URL =
+      key("schema-registry.url").stringType().noDefaultValue()
+          .withDescription("Schema Registry with the Confluent REST API (Confluent, or e.g. Apicurio's"
+              + " .../apis/ccompat/v7); required when a value format is confluent. Checked before the job starts.");
+
+  public static final ConfigOption<Boolean> SCHEMA_REGISTRY_AUTO_REGISTER =
+      key("schema-registry.auto-register").booleanType().defaultValue(false)
+          .withDescription("Register the job's output schemas under their subjects when missing; off: they must be"
+              + " registered beforehand.");
+
   /** Every option, in display order (required first). */
   public static final List<ConfigOption<?>> ALL =
       List.of(
@@ -137,7 +162,8 @@ public final class JobOptions {
           BATCH_MAX_WAIT_MS, PARALLELISM, DELIVERY_GUARANTEE, CHECKPOINT_INTERVAL_MS, CHECKPOINT_DIR, RESTORE_FROM,
           TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT_MS, MAX_MESSAGE_BYTES, MAX_PIXELS, MIN_SIDE, FORMATS,
           MAX_DECODED_BYTES, DECODE_TIMEOUT_MS, EXECUTION_PROVIDER, ONNX_THREADS, STARTING_OFFSETS, BOUNDED,
-          METRICS_WINDOW_TOKENS);
+          METRICS_WINDOW_TOKENS, INPUT_VALUE_FORMAT, OUTPUT_VALUE_FORMAT, DEAD_LETTER_VALUE_FORMAT, SCHEMA_REGISTRY_URL,
+          SCHEMA_REGISTRY_AUTO_REGISTER);
 
   /** Options without a default that the job cannot run without. */
   public static final List<ConfigOption<?>> REQUIRED = List.of(BOOTSTRAP_SERVERS, MODEL);

@@ -10,12 +10,15 @@ import dev.ibq.schemas.DeadLetterRecord;
 import dev.ibq.schemas.ErrorCode;
 import dev.ibq.schemas.ImageRecord;
 import dev.ibq.schemas.codec.AvroCodec;
+import dev.ibq.schemas.codec.SchemaRegistryException;
 import dev.ibq.stream.kafka.KafkaInput;
+import dev.ibq.stream.kafka.TopicValueFormat;
 import dev.ibq.stream.metrics.JobMetrics;
 import java.nio.ByteBuffer;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
@@ -27,6 +30,7 @@ import org.apache.flink.util.Collector;
  *
  * <p>Steps and their dead-letter codes: value larger than {@code maxMessageBytes} (TOO_LARGE) or empty
  * (EMPTY_PAYLOAD), then the single-object Avro decode of the {@link ImageRecord} with {@link AvroCodec}
+ * (or the Confluent wire-format decode, {@link TopicValueFormat}: any registered compatible version)
  * (every released schema version is read, every declared length bounded by the record's size;
  * UNDECODABLE_RECORD otherwise), then the bytes outside the image, which the token record carries, against
  * {@link TopologySettings#maxMetadataBytes()} (TOO_LARGE), all at stage {@code deserialize}; the image
@@ -41,8 +45,9 @@ public final class DecodeFunction extends ProcessFunction<KafkaInput, PreparedIm
 
   private final String preprocessingSpec;
   private final TopologySettings settings;
+  private final TopicValueFormat inputFormat;
 
-  private transient AvroCodec<ImageRecord> codec;
+  private transient Function<byte[], ImageRecord> codec;
   private transient Preprocessor preprocessor;
   private transient DecodeLimits limits;
   private transient int maxMetadataBytes;
@@ -58,15 +63,24 @@ public final class DecodeFunction extends ProcessFunction<KafkaInput, PreparedIm
    * @param settings limits and formats
    */
   public DecodeFunction(String preprocessingSpec, TopologySettings settings) {
+    this(preprocessingSpec, settings, TopicValueFormat.SINGLE_OBJECT);
+  }
+
+  /**
+   * @param inputFormat how the input's ImageRecords are framed (single-object, or the Confluent wire format with
+   *     a Schema Registry)
+   */
+  public DecodeFunction(String preprocessingSpec, TopologySettings settings, TopicValueFormat inputFormat) {
     this.preprocessingSpec = preprocessingSpec;
     this.settings = settings;
+    this.inputFormat = inputFormat;
     PreprocessingSpec.parse(preprocessingSpec); // fail on the client, not in the tasks
   }
 
   @Override
   public void open(OpenContext openContext) {
     PreprocessingSpec spec = PreprocessingSpec.parse(preprocessingSpec);
-    codec = AvroCodec.forClass(ImageRecord.class);
+    codec = inputFormat.decoder(ImageRecord.class);
     preprocessor = new Preprocessor(spec);
     limits = settings.decodeLimits();
     maxMetadataBytes = settings.maxMetadataBytes();
@@ -86,7 +100,7 @@ public final class DecodeFunction extends ProcessFunction<KafkaInput, PreparedIm
   public void processElement(KafkaInput in, Context ctx, Collector<PreparedImage> out) {
     recordsIn.inc();
     long t0 = System.nanoTime();
-    Outcome o = prepare(in, codec, preprocessor, limits, maxMetadataBytes, valuesPerImage);
+    Outcome o = prepare(in, codec, inputFormat.describe(), preprocessor, limits, maxMetadataBytes, valuesPerImage);
     if (o.image != null) {
       o.image.prepareNanos = System.nanoTime() - t0;
       imagesValid.inc();
@@ -146,11 +160,30 @@ public final class DecodeFunction extends ProcessFunction<KafkaInput, PreparedIm
       DecodeLimits limits,
       int maxMetadataBytes,
       int valuesPerImage) {
+    return prepare(in, codec::decode, "single-object encoded", preprocessor, limits, maxMetadataBytes, valuesPerImage);
+  }
+
+  /**
+   * {@link #prepare(KafkaInput, AvroCodec, Preprocessor, DecodeLimits, int, int)} with any decoder of the value.
+   *
+   * @param decoder the value's decoder (throws for bad bytes)
+   * @param framing how the values are framed, for messages ("single-object encoded", "Confluent wire-format")
+   * @throws SchemaRegistryException when the decoder's Schema Registry cannot be reached: that says nothing about
+   *     the record, so the task fails and Flink's restart strategy retries it from the last checkpoint
+   */
+  public static Outcome prepare(
+      KafkaInput in,
+      Function<byte[], ImageRecord> decoder,
+      String framing,
+      Preprocessor preprocessor,
+      DecodeLimits limits,
+      int maxMetadataBytes,
+      int valuesPerImage) {
     byte[] value = in.value;
     if (value.length == 0) {
       return Outcome.rejected(
           null, ErrorCode.EMPTY_PAYLOAD, DeadLetters.STAGE_DESERIALIZE,
-          "The Kafka record value is empty; expected a single-object encoded ImageRecord.");
+          "The Kafka record value is empty; expected a " + framing + " ImageRecord.");
     }
     if (value.length > limits.maxEncodedBytes()) {
       return Outcome.rejected(
@@ -160,11 +193,18 @@ public final class DecodeFunction extends ProcessFunction<KafkaInput, PreparedIm
     }
     ImageRecord record;
     try {
-      record = codec.decode(value); // any released ImageRecord version resolves to the current one
+      record = decoder.apply(value); // any released (or registered) ImageRecord version resolves to the current one
+    } catch (SchemaRegistryException e) {
+      if (e.unavailable()) {
+        throw e;
+      }
+      return Outcome.rejected(
+          null, ErrorCode.UNDECODABLE_RECORD, DeadLetters.STAGE_DESERIALIZE,
+          "The Kafka record value is not a " + framing + " ImageRecord: " + e.getMessage());
     } catch (RuntimeException | StackOverflowError e) {
       return Outcome.rejected(
           null, ErrorCode.UNDECODABLE_RECORD, DeadLetters.STAGE_DESERIALIZE,
-          "The Kafka record value is not a single-object encoded ImageRecord: " + e.getMessage());
+          "The Kafka record value is not a " + framing + " ImageRecord: " + e.getMessage());
     }
     String id = record.getImageId();
     byte[] encoded = bytes(record.getImage());

@@ -9,6 +9,8 @@ import dev.ibq.stream.config.SettingsTable;
 import dev.ibq.stream.kafka.AvroRecordSerializer;
 import dev.ibq.stream.kafka.KafkaInput;
 import dev.ibq.stream.kafka.KafkaInputDeserializer;
+import dev.ibq.stream.kafka.SchemaRegistryCheck;
+import dev.ibq.stream.kafka.TopicValueFormat;
 import dev.ibq.stream.tokenize.BatchTokenizerFactory;
 import dev.ibq.stream.tokenize.ModelFile;
 import dev.ibq.stream.tokenize.OnnxTokenizerFactory;
@@ -91,6 +93,9 @@ public final class TokenizeJob {
       // possible. A cluster or submitter value (pipeline.max-parallelism) wins.
       env.setMaxParallelism(DEFAULT_MAX_PARALLELISM);
     }
+    if (config.usesSchemaRegistry()) {
+      SchemaRegistryCheck.check(config); // on the client, before anything is submitted
+    }
     ModelFile model = readModel(config.model());
     if (config.modelShip()) {
       // Flink uploads the file to the blob server on submission; each TaskManager gets its own copy.
@@ -105,7 +110,8 @@ public final class TokenizeJob {
             tokenSink(config),
             deadLetterSink(config, tokenizers.describe().tokenizerId()),
             TopologySettings.of(config),
-            tokenizers);
+            tokenizers,
+            TopicValueFormat.input(config));
     LOG.info(
         "Job: {} -> {} (dead letters: {}), tokenizer {} '{}' (K={}, grid {}x{}, preprocessing {}), batch {} / {} ms,"
             + " parallelism {} (job default), {}",
@@ -237,7 +243,8 @@ public final class TokenizeJob {
         config.outputTopic(),
         new AvroRecordSerializer<>(
             config.outputTopic(), TokenRecord.class, TokenRecord::getImageId,
-            r -> AvroRecordSerializer.headers(r.getKafkaHeaders(), Map.of(AvroRecordSerializer.TOKENIZER_ID, r.getTokenizerId()))),
+            r -> AvroRecordSerializer.headers(r.getKafkaHeaders(), Map.of(AvroRecordSerializer.TOKENIZER_ID, r.getTokenizerId())),
+            TopicValueFormat.output(config)),
         "-tokens");
   }
 
@@ -248,7 +255,8 @@ public final class TokenizeJob {
         config.deadLetterTopic(),
         new AvroRecordSerializer<>(
             config.deadLetterTopic(), DeadLetterRecord.class, DeadLetterRecord::getImageId,
-            r -> AvroRecordSerializer.headers(r.getKafkaHeaders(), Map.of(AvroRecordSerializer.TOKENIZER_ID, tokenizerId))),
+            r -> AvroRecordSerializer.headers(r.getKafkaHeaders(), Map.of(AvroRecordSerializer.TOKENIZER_ID, tokenizerId)),
+            TopicValueFormat.deadLetter(config)),
         "-dead-letters");
   }
 
@@ -259,7 +267,8 @@ public final class TokenizeJob {
         config.deadLetterTopic(),
         new AvroRecordSerializer<>(
             config.deadLetterTopic(), DeadLetterRecord.class, DeadLetterRecord::getImageId,
-            r -> AvroRecordSerializer.headers(r.getKafkaHeaders(), Map.of())),
+            r -> AvroRecordSerializer.headers(r.getKafkaHeaders(), Map.of()),
+            TopicValueFormat.deadLetter(config)),
         "-dead-letters");
   }
 

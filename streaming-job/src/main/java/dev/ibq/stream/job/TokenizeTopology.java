@@ -4,6 +4,7 @@ import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.schemas.DeadLetterRecord;
 import dev.ibq.schemas.TokenRecord;
 import dev.ibq.stream.kafka.KafkaInput;
+import dev.ibq.stream.kafka.TopicValueFormat;
 import dev.ibq.stream.tokenize.BatchTokenizerFactory;
 import dev.ibq.model.TokenizerIdentity;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -61,6 +62,24 @@ public final class TokenizeTopology {
       TopologySettings settings,
       BatchTokenizerFactory tokenizerFactory)
       throws Exception {
+    return build(env, source, tokenSink, deadLetterSink, settings, tokenizerFactory, TopicValueFormat.SINGLE_OBJECT);
+  }
+
+  /**
+   * As {@link #build(StreamExecutionEnvironment, Source, Sink, Sink, TopologySettings, BatchTokenizerFactory)}, with
+   * the input's framing.
+   *
+   * @param inputFormat how the source's values are framed (single-object, or Confluent with a Schema Registry)
+   */
+  public static Streams build(
+      StreamExecutionEnvironment env,
+      Source<KafkaInput, ?, ?> source,
+      Sink<TokenRecord> tokenSink,
+      Sink<DeadLetterRecord> deadLetterSink,
+      TopologySettings settings,
+      BatchTokenizerFactory tokenizerFactory,
+      TopicValueFormat inputFormat)
+      throws Exception {
     TokenizerIdentity tokenizer = tokenizerFactory.describe();
     PreprocessingSpec spec = PreprocessingSpec.parse(tokenizer.preprocessing());
     if (spec.tensorSize() != tokenizer.valuesPerImage()) {
@@ -80,7 +99,7 @@ public final class TokenizeTopology {
             .name("images (Kafka)");
 
     SingleOutputStreamOperator<PreparedImage> prepared =
-        raw.process(new DecodeFunction(tokenizer.preprocessing(), settings), PreparedImages.TYPE)
+        raw.process(new DecodeFunction(tokenizer.preprocessing(), settings, inputFormat), PreparedImages.TYPE)
             .uid(UID_DECODE)
             .name("decode + preprocess");
 

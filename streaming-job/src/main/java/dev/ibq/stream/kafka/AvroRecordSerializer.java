@@ -12,7 +12,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * Writes Avro records to one topic in Avro single-object encoding ({@link AvroCodec}: header, schema
- * fingerprint, body), the encoding every reader of this project expects. The record key is a UTF-8 string taken from the
+ * fingerprint, body), the encoding every reader of this project expects, or in the Confluent wire format with a
+ * Schema Registry ({@link TopicValueFormat}). The record key is a UTF-8 string taken from the
  * record (the image id), so a compacted or partitioned topic groups records by image.
  *
  * <p>Every record carries the headers {@code headers} names for it (e.g. the input record's headers, carried
@@ -32,7 +33,8 @@ public final class AvroRecordSerializer<T extends SpecificRecord> implements Kaf
   private final Class<T> type;
   private final SerializableFunction<T, String> key;
   private final SerializableFunction<T, Map<String, byte[]>> headers;
-  private transient AvroCodec<T> codec;
+  private final TopicValueFormat format;
+  private transient java.util.function.Function<T, byte[]> codec;
   private transient byte[] contentType;
 
   /**
@@ -49,10 +51,20 @@ public final class AvroRecordSerializer<T extends SpecificRecord> implements Kaf
    */
   public AvroRecordSerializer(
       String topic, Class<T> type, SerializableFunction<T, String> key, SerializableFunction<T, Map<String, byte[]>> headers) {
+    this(topic, type, key, headers, TopicValueFormat.SINGLE_OBJECT);
+  }
+
+  /**
+   * @param format the values' framing: single-object, or the Confluent wire format under subject {@code <topic>-value}
+   */
+  public AvroRecordSerializer(
+      String topic, Class<T> type, SerializableFunction<T, String> key, SerializableFunction<T, Map<String, byte[]>> headers,
+      TopicValueFormat format) {
     this.topic = topic;
     this.type = type;
     this.key = key;
     this.headers = headers;
+    this.format = format;
   }
 
   /**
@@ -84,18 +96,25 @@ public final class AvroRecordSerializer<T extends SpecificRecord> implements Kaf
     return "application/vnd.apache.avro+binary; encoding=single-object; record=" + type.getName();
   }
 
+  /** The {@value #CONTENT_TYPE} of a record type in {@code format}: as {@link #contentType(Class)}, with its encoding. */
+  public static String contentType(Class<? extends SpecificRecord> type, TopicValueFormat format) {
+    return format.format() == dev.ibq.stream.config.ValueFormat.SINGLE_OBJECT
+        ? contentType(type)
+        : "application/vnd.apache.avro+binary; encoding=confluent; record=" + type.getName();
+  }
+
   @Override
   public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
-    codec = AvroCodec.forClass(type);
+    codec = format.encoder(type, topic);
   }
 
   @Override
   public ProducerRecord<byte[], byte[]> serialize(T element, KafkaSinkContext context, Long timestamp) {
     if (codec == null) {
-      codec = AvroCodec.forClass(type);
+      codec = format.encoder(type, topic);
     }
     if (contentType == null) {
-      contentType = contentType(type).getBytes(StandardCharsets.UTF_8);
+      contentType = contentType(type, format).getBytes(StandardCharsets.UTF_8);
     }
     String k = key.apply(element);
     RecordHeaders h = new RecordHeaders();
@@ -106,6 +125,6 @@ public final class AvroRecordSerializer<T extends SpecificRecord> implements Kaf
     });
     h.add(CONTENT_TYPE, contentType);
     return new ProducerRecord<>(
-        topic, null, timestamp, k == null ? null : k.getBytes(StandardCharsets.UTF_8), codec.encode(element), h);
+        topic, null, timestamp, k == null ? null : k.getBytes(StandardCharsets.UTF_8), codec.apply(element), h);
   }
 }

@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import dev.ibq.schemas.codec.AvroCodec;
-import dev.ibq.schemas.codec.DecodeResult;
+import dev.ibq.schemas.codec.RecordDecodingException;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -43,7 +44,16 @@ public final class AvroTopicReader {
   /** Streaming form of {@link #readAll(String, String, Class, Properties, Duration)}. */
   public static <T extends SpecificRecord> long readAll(
       String bootstrap, String topic, Class<T> type, Properties extra, Duration timeout, Consumer<Entry<T>> sink) {
-    AvroCodec<T> codec = AvroCodec.forClass(type);
+    return readAll(bootstrap, topic, AvroCodec.forClass(type)::decode, extra, timeout, sink);
+  }
+
+  /**
+   * {@link #readAll(String, String, Class, Properties, Duration, Consumer)} with any decoder of the values (e.g. the
+   * Confluent wire format's): a {@link RecordDecodingException} it throws makes an undecodable entry; anything else
+   * (a Schema Registry that cannot be reached) ends the read.
+   */
+  public static <T> long readAll(
+      String bootstrap, String topic, Function<byte[], T> codec, Properties extra, Duration timeout, Consumer<Entry<T>> sink) {
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(bootstrap, extra))) {
       List<TopicPartition> partitions = new ArrayList<>();
       List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
@@ -81,12 +91,14 @@ public final class AvroTopicReader {
     return true;
   }
 
-  private static <T extends SpecificRecord> Entry<T> decode(AvroCodec<T> codec, ConsumerRecord<byte[], byte[]> r) {
+  private static <T> Entry<T> decode(Function<byte[], T> codec, ConsumerRecord<byte[], byte[]> r) {
     String key = r.key() == null ? null : new String(r.key(), java.nio.charset.StandardCharsets.UTF_8);
-    DecodeResult<T> d = codec.tryDecode(r.value() == null ? new byte[0] : r.value());
-    return d.isOk()
-        ? new Entry<>(r.partition(), r.offset(), r.timestamp(), key, d.value(), r.value(), null)
-        : new Entry<>(r.partition(), r.offset(), r.timestamp(), key, null, r.value(), d.error().getMessage());
+    try {
+      T value = codec.apply(r.value() == null ? new byte[0] : r.value());
+      return new Entry<>(r.partition(), r.offset(), r.timestamp(), key, value, r.value(), null);
+    } catch (RecordDecodingException e) {
+      return new Entry<>(r.partition(), r.offset(), r.timestamp(), key, null, r.value(), e.getMessage());
+    }
   }
 
   /** read_committed, no group, byte-array deserializers. */
