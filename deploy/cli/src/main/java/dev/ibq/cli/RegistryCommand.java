@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 
 /**
  * {@code ./ibq registry}: a Schema Registry with the Confluent REST API on this machine (Apicurio Registry, in-memory
- * storage, a child JVM on Java 21+), in the foreground until Ctrl-C. Its URL is what the job's
+ * storage, a child JVM), in the foreground until Ctrl-C. Its URL is what the job's
  * {@code schema-registry.url} and Confluent clients' {@code schema.registry.url} take.
  */
 @Command(

@@ -24,26 +24,27 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A real Schema Registry with the Confluent REST API, running as a child JVM: Apicurio Registry (a Quarkus
- * fast-jar from Maven Central, unpacked by {@code mvn package} into {@code deploy/cli/target/apicurio-registry}),
+ * application from Maven Central, {@code io.apicurio:apicurio-registry-app:VERSION:tar.gz:all}, unpacked by
+ * {@code mvn package} into {@code deploy/cli/target/apicurio-registry}),
  * with in-memory storage, on two free ports (HTTP and Quarkus' management port). Its Confluent-compatible API
  * is {@link #url()}, e.g. {@code http://127.0.0.1:40123/apis/ccompat/v7}, which Confluent clients take as
  * {@code schema.registry.url}.
  *
- * <p>Apicurio Registry 3 needs Java 21 or newer while the project builds for 17, so the child JVM is the first
- * found of: {@value #JAVA_ENV} (a {@code java} executable or a JDK home), {@code JAVA_HOME}, this JVM, the JDKs
+ * <p>The pinned Apicurio 2.6 runs on Java 17 (its 3.x releases need Java 21, which Debian 12 does not package); the
+ * child JVM is the first found of version {@value #MIN_JAVA} or newer of: {@value #JAVA_ENV} (a {@code java} executable or a JDK home), {@code JAVA_HOME}, this JVM, the JDKs
  * under {@code /usr/lib/jvm}. {@link #close()} stops the process and its children and deletes its directory.
  */
 public final class SchemaRegistryProcess implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SchemaRegistryProcess.class);
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
 
-  /** Environment variable naming the Java (>= 21) to run the registry with: a {@code java} binary or a JDK home. */
+  /** Environment variable naming the Java to run the registry with: a {@code java} binary or a JDK home. */
   public static final String JAVA_ENV = "IBQ_REGISTRY_JAVA";
 
   /** System property / environment variable overriding where the unpacked registry is. */
   public static final String HOME_PROPERTY = "ibq.registry.home";
 
-  static final int MIN_JAVA = 21;
+  static final int MIN_JAVA = 17;
   static final String CCOMPAT_PATH = "/apis/ccompat/v7";
 
   private final Process process;
@@ -70,15 +71,16 @@ public final class SchemaRegistryProcess implements AutoCloseable {
   }
 
   /**
-   * Starts the registry unpacked in {@code home} (holding {@code quarkus-run.jar}), logging to
-   * {@code workDir/registry.log}; returns when its Confluent API answers.
+   * Starts the registry unpacked in {@code home} (holding Apicurio 2's {@code *-runner.jar} or Apicurio 3's
+   * {@code quarkus-run.jar}), logging to {@code workDir/registry.log}; returns when its Confluent API answers.
    */
   public static SchemaRegistryProcess start(Path home, Path workDir) {
     long t0 = System.nanoTime();
-    Path jar = home.resolve("quarkus-run.jar");
-    if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException("The Schema Registry directory " + home + " holds no quarkus-run.jar; expected"
-          + " Apicurio Registry's unpacked app (mvn -pl deploy/cli -am package unpacks it into target/apicurio-registry).");
+    Path jar = appJar(home);
+    if (jar == null) {
+      throw new IllegalStateException("The Schema Registry directory " + home + " holds neither quarkus-run.jar nor a"
+          + " *-runner.jar; expected Apicurio Registry's unpacked app (mvn -pl deploy/cli -am package unpacks it into"
+          + " target/apicurio-registry).");
     }
     Path java = findJava();
     try {
@@ -119,6 +121,21 @@ public final class SchemaRegistryProcess implements AutoCloseable {
     }
   }
 
+  /** The application jar in an unpacked registry: Apicurio 3's quarkus-run.jar, Apicurio 2's *-runner.jar, or null. */
+  static Path appJar(Path home) {
+    if (Files.isRegularFile(home.resolve("quarkus-run.jar"))) {
+      return home.resolve("quarkus-run.jar");
+    }
+    try (var files = Files.newDirectoryStream(home, "*-runner.jar")) {
+      for (Path f : files) {
+        return f;
+      }
+    } catch (IOException e) {
+      return null;
+    }
+    return null;
+  }
+
   /** The Confluent-compatible API's base URL ({@code schema.registry.url}). */
   public String url() {
     return url;
@@ -147,7 +164,7 @@ public final class SchemaRegistryProcess implements AutoCloseable {
       return Path.of(configured);
     }
     Path home = ProjectRoot.find().resolve("deploy").resolve("cli").resolve("target").resolve("apicurio-registry");
-    if (!Files.isRegularFile(home.resolve("quarkus-run.jar"))) {
+    if (appJar(home) == null) {
       throw new IllegalStateException("The Schema Registry is not unpacked at " + home + "; run 'mvn -pl deploy/cli -am"
           + " package -DskipTests' (it unpacks io.apicurio:apicurio-registry-app), or set -D" + HOME_PROPERTY + ".");
     }
@@ -194,7 +211,7 @@ public final class SchemaRegistryProcess implements AutoCloseable {
       tried.add(java + " (" + (version < 0 ? "version unknown" : "Java " + version) + ")");
     }
     throw new IllegalStateException("The Schema Registry (Apicurio Registry) needs Java " + MIN_JAVA + " or newer, and"
-        + " none was found; tried " + String.join(", ", tried) + ". Install one (e.g. apt-get install openjdk-21-jre-headless)"
+        + " none was found; tried " + String.join(", ", tried) + ". Install one (e.g. apt-get install openjdk-17-jre-headless)"
         + " or set " + JAVA_ENV + " to its java or its home.");
   }
 
