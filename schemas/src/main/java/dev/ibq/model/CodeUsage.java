@@ -106,6 +106,34 @@ public final class CodeUsage {
   }
 
   /**
+   * Adds {@code perCode[k]} more of each code k at once (a batch's histogram, e.g. the quantizer's per-batch code
+   * counts); unbounded counters only.
+   *
+   * @throws IllegalArgumentException when the histogram has another length than K or a negative count
+   */
+  public void addCounts(long[] perCode) {
+    if (kind != Window.NONE) {
+      throw new IllegalStateException("A windowed usage counter takes single indices or steps, not a histogram.");
+    }
+    if (perCode.length != counts.length) {
+      throw new IllegalArgumentException(
+          "The histogram has " + perCode.length + " codes; this counter counts " + counts.length + ".");
+    }
+    for (int k = 0; k < perCode.length; k++) {
+      if (perCode[k] < 0) {
+        throw new IllegalArgumentException("The histogram counts code " + k + " " + perCode[k] + " times; counts are >= 0.");
+      }
+      if (perCode[k] > 0) {
+        if (counts[k] == 0) {
+          used++;
+        }
+        counts[k] += perCode[k];
+        total += perCode[k];
+      }
+    }
+  }
+
+  /**
    * Counts the indices one training step selected, as one step of a {@link #lastSteps} window: the
    * oldest step leaves once the window holds more than {@code window} steps. The array is kept, not copied.
    */

@@ -98,4 +98,17 @@ class CodeUsageTest {
     assertThatThrownBy(() -> CodeUsage.lastTokens(4, 0)).hasMessageContaining("window is 0 tokens");
     assertThatThrownBy(() -> CodeUsage.unbounded(4).addAll(CodeUsage.unbounded(5))).hasMessageContaining("5 codes");
   }
+
+  @Test
+  void aHistogramCountsLikeItsIndices() {
+    CodeUsage one = CodeUsage.unbounded(4);
+    one.add(new int[] {0, 0, 2, 3, 3, 3});
+    CodeUsage histogram = CodeUsage.unbounded(4);
+    histogram.addCounts(new long[] {2, 0, 1, 3});
+    assertThat(histogram.total()).isEqualTo(one.total());
+    assertThat(histogram.usedCodes()).isEqualTo(3);
+    assertThat(histogram.perplexity()).isEqualTo(one.perplexity());
+    assertThatThrownBy(() -> histogram.addCounts(new long[] {1, 2})).hasMessageContaining("has 2 codes");
+    assertThatThrownBy(() -> CodeUsage.lastTokens(4, 2).addCounts(new long[4])).hasMessageContaining("windowed");
+  }
 }

@@ -1,6 +1,7 @@
 package dev.ibq.training.tokenizer;
 
 import ai.djl.ndarray.NDArray;
+import dev.ibq.model.CodeUsage;
 import java.util.List;
 
 /**
@@ -62,6 +63,13 @@ public record QuantizerOutput(
 
   /** exp(entropy) of this batch's code-usage distribution: K when usage is uniform, 1 when one code is used. */
   public double perplexity() {
-    return TokenizerLosses.perplexity(codeCounts.toFloatArray());
+    float[] c = codeCounts.toFloatArray();
+    long[] histogram = new long[c.length];
+    for (int k = 0; k < c.length; k++) {
+      histogram[k] = Math.round(c[k]);
+    }
+    CodeUsage usage = CodeUsage.unbounded(c.length);
+    usage.addCounts(histogram);
+    return usage.perplexity();
   }
 }

@@ -105,23 +105,4 @@ public final class TokenizerLosses {
   public static NDArray softplus(NDArray x) {
     return Activation.softPlus(x);
   }
-
-  /** exp(entropy) of a usage histogram; 0 for an empty histogram. */
-  public static double perplexity(float[] counts) {
-    double total = 0;
-    for (float c : counts) {
-      total += c;
-    }
-    if (total <= 0) {
-      return 0;
-    }
-    double entropy = 0;
-    for (float c : counts) {
-      if (c > 0) {
-        double p = c / total;
-        entropy -= p * Math.log(p);
-      }
-    }
-    return Math.exp(entropy);
-  }
 }
