@@ -37,6 +37,7 @@ import picocli.CommandLine.Command;
       DecodeCommand.class,
       InspectCommand.class,
       BenchExportCommand.class,
+      BenchQuantizerPeakCommand.class,
       BenchFidelityCommand.class,
       StreamCommand.class,
       ProduceCommand.class,

@@ -63,6 +63,17 @@ final class OnnxGraph {
     return name;
   }
 
+  /** Adds an int8 initializer with the given name and dims; returns the name. */
+  String int8s(String name, byte[] data, long... dims) {
+    graph.addInitializer(
+        TensorProto.newBuilder()
+            .setName(name)
+            .setDataType(TensorProto.DataType.INT8.getNumber())
+            .addAllDims(box(dims))
+            .setRawData(ByteString.copyFrom(data)));
+    return name;
+  }
+
   /** Adds an int64 initializer (shapes, axes, offsets); returns its fresh name. */
   String longs(String stem, long... values) {
     String name = fresh(stem);

@@ -39,6 +39,7 @@ final class QuantizerGraph {
   private final int d;
   private final int chunk;
   private final QuantizerKind kind;
+  private final TokenizerExporter.CoarseRerank coarse;
 
   /**
    * @param codebook (K, D) row-major
@@ -46,6 +47,20 @@ final class QuantizerGraph {
    * @param kind writes the scores of each chunk
    */
   QuantizerGraph(OnnxGraph g, float[] codebook, int k, int d, int chunk, QuantizerKind kind) {
+    this(g, codebook, k, d, chunk, kind, null);
+  }
+
+  /**
+   * @param coarse the int8 coarse + float32 rerank search ({@link CoarseRerankGraph}) instead of the exact argmax, or
+   *     null; only for kinds whose scores are plain inner products
+   */
+  QuantizerGraph(
+      OnnxGraph g, float[] codebook, int k, int d, int chunk, QuantizerKind kind, TokenizerExporter.CoarseRerank coarse) {
+    if (coarse != null && !kind.scoresAreInnerProducts()) {
+      throw new IllegalArgumentException("The coarse-rerank token search needs scores that are plain inner products z . c_k,"
+          + " but the quantizer kind " + kind.name() + " scores codes otherwise; export it without the coarse-rerank option.");
+    }
+    this.coarse = coarse;
     if (chunk < 1) {
       throw new IllegalArgumentException("The quantizer chunk size is " + chunk + "; expected at least 1 code.");
     }
@@ -61,7 +76,9 @@ final class QuantizerGraph {
   String tokens(String z, int gridSide) {
     String nhwc = g.op("Transpose", "z_nhwc", new String[] {z}, ints("perm", 0, 2, 3, 1)); // (B, H', W', D)
     String flat = g.op("Reshape", "z_flat", new String[] {nhwc, g.longs("z_flat_shape", -1, d)}); // (N, D)
-    String index = argmaxFlat(flat); // (N) int64
+    String index = coarse == null
+        ? argmaxFlat(flat)
+        : new CoarseRerankGraph(g, codebook, k, d, chunk, coarse.perChunk(), coarse.candidates()).argmaxFlat(flat); // (N) int64
     String grid = g.op("Reshape", "tokens_i64", new String[] {index, g.longs("grid_shape", -1, gridSide, gridSide)});
     return g.op("Cast", "tokens_i32", new String[] {grid}, intAttr("to", TensorProto.DataType.INT32.getNumber()));
   }

@@ -36,7 +36,14 @@ public final class TokenizerExport {
    * @param chunk codes per in-graph argmax chunk (bounds memory for large K)
    * @param parityImages Fashion-MNIST test images to compare ONNX and DJL on after exporting (0 = skip)
    */
-  public record Options(Path checkpoint, String randomInit, long seed, Path out, String name, int chunk, int parityImages) {
+  public record Options(
+      Path checkpoint, String randomInit, long seed, Path out, String name, int chunk, int parityImages,
+      TokenizerExporter.CoarseRerank coarseRerank) {
+
+    /** The exact token search. */
+    public Options(Path checkpoint, String randomInit, long seed, Path out, String name, int chunk, int parityImages) {
+      this(checkpoint, randomInit, seed, out, name, chunk, parityImages, null);
+    }
 
     public Options {
       if ((checkpoint == null) == (randomInit == null)) {
@@ -92,7 +99,8 @@ public final class TokenizerExport {
           TokenizerExporter.export(
               model,
               new TokenizerExporter.Description(
-                  o.name() == null ? defaultName : o.name(), spec.toCanonicalString(), configJson, o.chunk()),
+                  o.name() == null ? defaultName : o.name(), spec.toCanonicalString(), configJson, o.chunk(),
+                  o.coarseRerank()),
               o.out());
       ParityCheck.Result parity = null;
       if (o.parityImages() > 0) {

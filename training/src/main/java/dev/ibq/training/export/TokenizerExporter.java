@@ -31,8 +31,44 @@ public final class TokenizerExporter {
    * @param preprocessing canonical PreprocessingSpec string
    * @param configJson the full config JSON that built the model
    * @param quantizerChunk codes per quantizer chunk (K or more = no chunking)
+   * @param coarseRerank the int8 coarse + float32 rerank search instead of the exact chunked argmax, or null (the
+   *     default: exact)
    */
-  public record Description(String name, String preprocessing, String configJson, int quantizerChunk) {}
+  public record Description(
+      String name, String preprocessing, String configJson, int quantizerChunk, CoarseRerank coarseRerank) {
+    /** The exact chunked argmax. */
+    public Description(String name, String preprocessing, String configJson, int quantizerChunk) {
+      this(name, preprocessing, configJson, quantizerChunk, null);
+    }
+  }
+
+  /**
+   * The reduced-precision token search of {@link CoarseRerankGraph} (IBQ only): int8 scores keep {@code perChunk}
+   * candidates per chunk, {@code candidates} of them are rescored in float32. Tokens can differ from the exact argmax
+   * where the int8 error exceeds the gap to the C-th best code (measured in training/benchmarks/quantizer-peak.md).
+   */
+  public record CoarseRerank(int perChunk, int candidates) {
+    public CoarseRerank {
+      if (perChunk < 1 || candidates < 1) {
+        throw new IllegalArgumentException("The coarse-rerank search got " + perChunk + " candidates per chunk and "
+            + candidates + " rescored; expected at least 1 of each.");
+      }
+    }
+
+    /** Parses "T,C" (per chunk, rescored), e.g. "4,16". */
+    public static CoarseRerank parse(String text) {
+      String[] parts = text.split(",");
+      try {
+        if (parts.length == 2) {
+          return new CoarseRerank(Integer.parseInt(parts[0].strip()), Integer.parseInt(parts[1].strip()));
+        }
+      } catch (NumberFormatException e) {
+        // the error below
+      }
+      throw new IllegalArgumentException(
+          "The coarse-rerank setting '" + text + "' is not two positive integers 'PER_CHUNK,CANDIDATES' such as '4,16'.");
+    }
+  }
 
   /** The written files and the metadata they carry. */
   public record Exported(Path encoder, Path decoder, String tokenizerId, Map<String, String> encoderMetadata) {}
@@ -55,7 +91,7 @@ public final class TokenizerExporter {
               + arch.resolution() + " images.");
     }
     TokenizerGraphs graphs = new TokenizerGraphs(arch, weights);
-    OnnxGraph encoder = graphs.encoder(desc.quantizerChunk());
+    OnnxGraph encoder = graphs.encoder(desc.quantizerChunk(), desc.coarseRerank());
     OnnxGraph decoder = graphs.decoder();
     Set<String> unused = weights.unused().stream().filter(TokenizerExporter::exportable).collect(java.util.stream.Collectors.toSet());
     if (!unused.isEmpty()) {

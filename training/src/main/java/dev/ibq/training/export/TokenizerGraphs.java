@@ -45,6 +45,11 @@ final class TokenizerGraphs {
 
   /** The encoder graph: images -> tokens, the quantizer's codebook split into chunks of {@code chunk} codes. */
   OnnxGraph encoder(int chunk) {
+    return encoder(chunk, null);
+  }
+
+  /** The encoder graph with the quantizer's exact search, or its int8 coarse + rerank search when {@code coarse} is set. */
+  OnnxGraph encoder(int chunk, TokenizerExporter.CoarseRerank coarse) {
     OnnxGraph g = new OnnxGraph("ibq_encoder");
     int r = arch.resolution();
     g.input(TokenizerMetadata.IMAGES, TensorProto.DataType.FLOAT, -1, arch.inChannels(), r, r);
@@ -73,7 +78,8 @@ final class TokenizerGraphs {
     x = conv(g, x, "encoder.conv_out", blockIn, arch.zChannels(), 3, 1, 1);
     String z = conv(g, x, "quant_conv", arch.zChannels(), arch.codeDim(), 1, 1, 0); // (B, D, H', W')
     float[] codebook = weights.take("quantize.embedding.weight", arch.codebookSize(), arch.codeDim()); // (K, D)
-    String tokens = new QuantizerGraph(g, codebook, arch.codebookSize(), arch.codeDim(), chunk, arch.quantizerKind()).tokens(z, res);
+    String tokens =
+        new QuantizerGraph(g, codebook, arch.codebookSize(), arch.codeDim(), chunk, arch.quantizerKind(), coarse).tokens(z, res);
     g.node("Identity", new String[] {tokens}, new String[] {TokenizerMetadata.TOKENS});
     g.output(TokenizerMetadata.TOKENS, TensorProto.DataType.INT32, -1, res, res);
     return g;

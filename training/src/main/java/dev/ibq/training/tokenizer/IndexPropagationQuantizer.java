@@ -141,6 +141,11 @@ public final class IndexPropagationQuantizer extends CodebookQuantizer {
     }
 
     @Override
+    public boolean scoresAreInnerProducts() {
+      return true;
+    }
+
+    @Override
     public double score(double[] z, float[] codebook, int code) {
       double s = 0;
       for (int c = 0; c < z.length; c++) {

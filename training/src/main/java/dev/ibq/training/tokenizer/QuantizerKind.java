@@ -57,6 +57,14 @@ public interface QuantizerKind {
   double score(double[] z, float[] codebook, int code);
 
   /**
+   * True when {@link #exportScores} is exactly z . c_k with no per-code term, so an exporter may search the codes with
+   * int8 inner products and rescore a few candidates exactly (the export's coarse-rerank option). Default: false.
+   */
+  default boolean scoresAreInnerProducts() {
+    return false;
+  }
+
+  /**
    * {@code key=value} overrides that make a training config train this kind the way the paper's comparison does
    * (applied by the utilization benchmark after the quantizer is set). Default: none.
    */
