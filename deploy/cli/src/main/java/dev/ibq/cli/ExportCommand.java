@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -43,11 +44,7 @@ public final class ExportCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "Seed for --random-init (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(
-      names = "--quantizer-chunk",
-      defaultValue = "" + TokenizerExporter.DEFAULT_CHUNK,
-      description = "Codes per in-graph argmax chunk (default ${DEFAULT-VALUE}); bounds memory for large K.")
-  int chunk;
+  @Mixin QuantizerChunkOption graph;
 
   @Option(
       names = "--quantizer-coarse-rerank",
@@ -69,7 +66,7 @@ public final class ExportCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     TokenizerExport.Result r =
-        TokenizerExport.run(new TokenizerExport.Options(source.checkpoint, source.randomInit, seed, out, name, chunk, parity,
+        TokenizerExport.run(new TokenizerExport.Options(source.checkpoint, source.randomInit, seed, out, name, graph.chunk, parity,
             coarseRerank == null ? null : TokenizerExporter.CoarseRerank.parse(coarseRerank)));
     System.out.println("wrote " + r.exported().encoder() + " and " + r.exported().decoder());
     System.out.println("tokenizer id " + r.exported().tokenizerId());

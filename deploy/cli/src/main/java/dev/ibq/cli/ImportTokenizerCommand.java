@@ -1,6 +1,5 @@
 package dev.ibq.cli;
 
-import dev.ibq.training.export.TokenizerExporter;
 import dev.ibq.training.importer.ReferenceKeys.WeightChoice;
 import dev.ibq.training.importer.TokenizerImporter;
 import java.io.IOException;
@@ -10,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -46,11 +46,7 @@ public final class ImportTokenizerCommand implements Callable<Integer> {
   @Option(names = "--name", description = "Tokenizer name in the metadata (default: imported-<config file name>).")
   String name;
 
-  @Option(
-      names = "--quantizer-chunk",
-      defaultValue = "" + TokenizerExporter.DEFAULT_CHUNK,
-      description = "Codes per in-graph argmax chunk (default ${DEFAULT-VALUE}); bounds memory for large K.")
-  int chunk;
+  @Mixin QuantizerChunkOption graph;
 
   @Option(
       names = "--allow-pickle-class",
@@ -60,7 +56,7 @@ public final class ImportTokenizerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    TokenizerImporter.Result r = run(checkpoint, config, out, parseChoice(weights), name, chunk,
+    TokenizerImporter.Result r = run(checkpoint, config, out, parseChoice(weights), name, graph.chunk,
         allowPickleClasses == null ? Set.of() : new LinkedHashSet<>(allowPickleClasses));
     TokenizerImporter.summary(r).forEach(System.out::println);
     return 0;

@@ -405,7 +405,8 @@ public final class ExportBenchmark {
     }
   }
 
-  private static String machine() {
+  /** The CPU model, visible cores, Java and ONNX Runtime versions, for a results file. */
+  static String machine() {
     String cpu = "unknown CPU";
     try {
       for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {

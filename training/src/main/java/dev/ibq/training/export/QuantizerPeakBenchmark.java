@@ -157,7 +157,7 @@ public final class QuantizerPeakBenchmark {
       Item sgemmItem = sgemm == null ? null
           : new Item("OpenBLAS sgemm " + o.gemmN() + "^3, 1 thread (core " + nat.core + ")", sgemm[0], sgemm[1], Double.NaN);
       Item fmaItem = fma == null ? null : new Item("AVX-512 FMA loop, 16 zmm accumulators", fma[0], fma[1], Double.NaN);
-      Result r = new Result(Instant.now().toString(), command, machine(), loadBefore, loadAverage(), nat.note, sgemmItem,
+      Result r = new Result(Instant.now().toString(), command, ExportBenchmark.machine(), loadBefore, loadAverage(), nat.note, sgemmItem,
           fmaItem, items, agreement, o);
       write(r, results);
       return r;
@@ -330,22 +330,6 @@ public final class QuantizerPeakBenchmark {
     } catch (IOException e) {
       return "unknown";
     }
-  }
-
-  private static String machine() {
-    String cpu = "unknown CPU";
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-        if (line.startsWith("model name")) {
-          cpu = line.substring(line.indexOf(':') + 1).trim();
-          break;
-        }
-      }
-    } catch (IOException e) {
-      // keep "unknown CPU"
-    }
-    return cpu + ", " + Runtime.getRuntime().availableProcessors() + " cores visible, Java "
-        + System.getProperty("java.version") + ", ONNX Runtime " + OrtEnvironment.getEnvironment().getVersion();
   }
 
   private static String pct(double part, double whole) {
