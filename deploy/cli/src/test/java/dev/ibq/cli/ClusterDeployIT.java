@@ -9,13 +9,12 @@ import dev.ibq.image.source.FashionMnist;
 import dev.ibq.schemas.ImageRecord;
 import dev.ibq.schemas.TokenRecord;
 import dev.ibq.schemas.TokenRecords;
-import dev.ibq.local.cluster.FlinkRestClient;
 import dev.ibq.local.cluster.ProjectPaths;
+import dev.ibq.local.cluster.ClusterTopics;
 import dev.ibq.local.cluster.StandaloneCluster;
 import dev.ibq.stream.config.JobConfig;
 import dev.ibq.image.source.ImageRecords;
 import dev.ibq.local.kafka.AvroTopicReader;
-import dev.ibq.local.kafka.ImageProducer;
 import dev.ibq.local.kafka.KafkaBrokerProcess;
 import dev.ibq.runtime.OnnxTokenizer;
 import dev.ibq.training.export.TestExports;
@@ -23,7 +22,6 @@ import dev.ibq.training.export.TokenizerExporter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -31,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.IntPredicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,6 +55,7 @@ class ClusterDeployIT {
 
   @TempDir static Path tmp;
   private static StandaloneCluster cluster;
+  private static ClusterTopics topics;
   private static Path modelA;
   private static FashionMnist test;
 
@@ -66,6 +64,7 @@ class ClusterDeployIT {
     modelA = ProjectPaths.root().resolve("deploy/models/fmnist-small/encoder.onnx");
     test = FashionMnist.load(FashionMnist.Split.TEST);
     cluster = StandaloneCluster.start(tmp.resolve("cluster"), 1, 2);
+    topics = new ClusterTopics(cluster);
   }
 
   @AfterAll
@@ -84,18 +83,18 @@ class ClusterDeployIT {
     String jobId = submit(modelA, in, out, dlq, "it-crash", null);
     long tmBefore = cluster.taskManagerPids().get(0);
     // A steady stream (about 10 s), so the crash lands in the middle of it.
-    CompletableFuture<Void> producing = CompletableFuture.runAsync(() -> produce(in, images, 120));
+    CompletableFuture<Void> producing = CompletableFuture.runAsync(() -> topics.produce(in, images, 120));
 
-    awaitCommitted(out, n -> n >= 150, Duration.ofMinutes(3));
-    int beforeKill = committed(out).size();
+    topics.awaitCommitted(out, n -> n >= 150, Duration.ofMinutes(3));
+    int beforeKill = topics.committed(out).size();
     cluster.killTaskManager(tmBefore);
     long tmAfter = cluster.startTaskManager();
     producing.get();
 
-    List<TokenRecord> tokens = awaitCommitted(out, n -> n >= images.size(), Duration.ofMinutes(4));
+    List<TokenRecord> tokens = topics.awaitCommitted(out, n -> n >= images.size(), Duration.ofMinutes(4));
     // Two more checkpoints: a duplicate from a replayed, re-committed transaction would show up now.
-    awaitCheckpoints(jobId, 2);
-    tokens = committed(out);
+    topics.awaitCheckpoints(jobId, 2);
+    tokens = topics.committed(out);
     int failures = cluster.rest().failures(jobId);
     LOG.info("Crash test: {} committed before the kill, {} after; failures/restarts {}", beforeKill, tokens.size(), failures);
 
@@ -103,7 +102,7 @@ class ClusterDeployIT {
     assertThat(tmAfter).isNotEqualTo(tmBefore);
     assertThat(failures).as("the job noticed the lost TaskManager and restarted").isGreaterThanOrEqualTo(1);
     assertThat(cluster.rest().jobState(jobId)).isEqualTo("RUNNING");
-    assertExactlyOnce(tokens, images);
+    ClusterTopics.assertExactlyOnce(tokens, images);
     Map<String, int[]> expected = encodeDirectly(modelA, images);
     for (TokenRecord t : tokens) {
       assertThat(TokenRecords.tokens(t)).as(t.getImageId()).isEqualTo(expected.get(t.getImageId()));
@@ -122,23 +121,23 @@ class ClusterDeployIT {
     List<ImageRecord> images = ImageRecords.fashionMnist(test, 2000, 800);
     KafkaBrokerProcess.createTopics(cluster.bootstrapServers(), 1, in, out, dlq);
 
-    produce(in, images.subList(0, 300), 0);
+    topics.produce(in, images.subList(0, 300), 0);
     long taskManager = cluster.taskManagerPids().get(0);
     String jobA = submit(modelA, in, out, dlq, "it-upgrade", null);
-    awaitCommitted(out, n -> n >= 300, Duration.ofMinutes(3));
+    topics.awaitCommitted(out, n -> n >= 300, Duration.ofMinutes(3));
     // 500 more at 50/s (10 s): the stop below lands in the middle of them even on a loaded machine.
-    CompletableFuture<Void> producing = CompletableFuture.runAsync(() -> produce(in, images.subList(300, images.size()), 50));
+    CompletableFuture<Void> producing = CompletableFuture.runAsync(() -> topics.produce(in, images.subList(300, images.size()), 50));
     Thread.sleep(1500); // stop in the middle of the paced part
 
     SavepointCommand.Result sp = SavepointCommand.run(cluster.rest().baseUrl(), jobA, true, false, null, Duration.ofMinutes(2));
     assertThat(sp.stopped()).isTrue();
     assertThat(sp.jobState()).isEqualTo("FINISHED");
-    int committedByA = committed(out).size();
+    int committedByA = topics.committed(out).size();
     String jobB = submit(modelB, in, out, dlq, "it-upgrade", sp.location());
     producing.get();
-    List<TokenRecord> tokens = awaitCommitted(out, n -> n >= images.size(), Duration.ofMinutes(3));
-    awaitCheckpoints(jobB, 2);
-    tokens = committed(out);
+    List<TokenRecord> tokens = topics.awaitCommitted(out, n -> n >= images.size(), Duration.ofMinutes(3));
+    topics.awaitCheckpoints(jobB, 2);
+    tokens = topics.committed(out);
     // Both jobs ran in the same TaskManager JVM, each in its own user-code class loader. ONNX Runtime
     // comes from Flink's lib/, so its native library is mapped once. (Bundled in the job jar, each class
     // loader extracts and maps another copy, found by hand: two after one upgrade, with the CUDA provider
@@ -151,7 +150,7 @@ class ClusterDeployIT {
 
     String idA = tokenizerId(modelA), idB = tokenizerId(modelB);
     assertThat(idA).isNotEqualTo(idB);
-    assertExactlyOnce(tokens, images);
+    ClusterTopics.assertExactlyOnce(tokens, images);
     // One partition in, one out, parallelism 1: topic order is input order. The switch is one index.
     int firstB = -1;
     for (int i = 0; i < tokens.size(); i++) {
@@ -196,60 +195,15 @@ class ClusterDeployIT {
     return r.jobId();
   }
 
-  private static void produce(String topic, List<ImageRecord> images, double perSecond) {
-    try (ImageProducer p = new ImageProducer(cluster.bootstrapServers(), topic, perSecond, null)) {
-      for (ImageRecord r : images) {
-        p.send(r);
-      }
-    }
-  }
 
-  private static List<TokenRecord> committed(String topic) {
-    List<TokenRecord> out = new ArrayList<>();
-    for (AvroTopicReader.Entry<TokenRecord> e : AvroTopicReader.readAll(cluster.bootstrapServers(), topic, TokenRecord.class, null, Duration.ofMinutes(1))) {
-      assertThat(e.value()).as("undecodable record at offset %d: %s", e.offset(), e.error()).isNotNull();
-      out.add(e.value());
-    }
-    return out;
-  }
 
-  private static List<TokenRecord> awaitCommitted(String topic, IntPredicate enough, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    List<TokenRecord> got = committed(topic);
-    while (!enough.test(got.size())) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("Only " + got.size() + " token records were committed to " + topic + " within " + timeout + ".");
-      }
-      Thread.sleep(500);
-      got = committed(topic);
-    }
-    return got;
-  }
 
-  private static void awaitCheckpoints(String jobId, int more) throws InterruptedException {
-    FlinkRestClient rest = cluster.rest();
-    int target = rest.completedCheckpoints(jobId) + more;
-    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-    while (rest.completedCheckpoints(jobId) < target) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("Job " + jobId + " completed no " + more + " further checkpoints within a minute.");
-      }
-      Thread.sleep(250);
-    }
-  }
 
-  private static void assertExactlyOnce(List<TokenRecord> tokens, List<ImageRecord> images) {
-    Set<String> seen = new HashSet<>();
-    List<String> duplicates = new ArrayList<>();
-    for (TokenRecord t : tokens) {
-      if (!seen.add(t.getImageId())) {
-        duplicates.add(t.getImageId());
-      }
-    }
-    assertThat(duplicates).as("duplicated image ids").isEmpty();
-    assertThat(tokens).hasSize(images.size());
-    assertThat(seen).containsExactlyInAnyOrderElementsOf(images.stream().map(ImageRecord::getImageId).toList());
-  }
+
+
+
+
+
 
   /** Distinct files named libonnxruntime.so mapped into a process (Linux /proc). */
   private static Set<String> loadedOnnxRuntimeLibraries(long pid) throws java.io.IOException {

@@ -8,8 +8,8 @@ import dev.ibq.schemas.DeadLetterRecord;
 import dev.ibq.schemas.ImageRecord;
 import dev.ibq.schemas.TokenRecord;
 import dev.ibq.local.cluster.ProjectPaths;
+import dev.ibq.local.cluster.ClusterTopics;
 import dev.ibq.local.cluster.StandaloneCluster;
-import dev.ibq.stream.config.JobConfig;
 import dev.ibq.image.source.ImageRecords;
 import dev.ibq.local.kafka.AvroTopicReader;
 import dev.ibq.local.kafka.ImageProducer;
@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -100,18 +99,7 @@ class ClusterJobsInARowIT {
   }
 
   private static String submit(String in, String out, String dlq, String name) {
-    Map<String, String> s = new LinkedHashMap<>();
-    s.put(JobConfig.BOOTSTRAP_SERVERS, cluster.bootstrapServers());
-    s.put(JobConfig.MODEL, ProjectPaths.root().resolve("deploy/models/fmnist-small/encoder.onnx").toString());
-    s.put(JobConfig.INPUT_TOPIC, in);
-    s.put(JobConfig.OUTPUT_TOPIC, out);
-    s.put(JobConfig.DEAD_LETTER_TOPIC, dlq);
-    s.put(JobConfig.GROUP_ID, name);
-    s.put(JobConfig.TRANSACTIONAL_ID_PREFIX, name);
-    s.put(JobConfig.STARTING_OFFSETS, "earliest");
-    s.put(JobConfig.CHECKPOINT_INTERVAL_MS, "1000");
-    s.put(JobConfig.EXECUTION_PROVIDER, "cpu");
-    s.put(JobConfig.ONNX_THREADS, "1");
+    Map<String, String> s = new ClusterTopics(cluster).exactlyOnceJob(in, out, dlq, name);
     SubmitCommand.Result r = SubmitCommand.run(cluster.rest().baseUrl(), ProjectPaths.jobJar(), s, 1, null, 0);
     cluster.rest().awaitJobState(r.jobId(), Set.of("RUNNING"), Duration.ofMinutes(2));
     return r.jobId();

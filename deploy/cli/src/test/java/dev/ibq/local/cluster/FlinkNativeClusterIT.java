@@ -13,21 +13,18 @@ import dev.ibq.stream.job.TokenizeJob;
 import dev.ibq.stream.tokenize.ModelFile;
 import dev.ibq.stream.kafka.AvroRecordSerializer;
 import dev.ibq.local.kafka.AvroTopicReader;
-import dev.ibq.local.kafka.ImageProducer;
 import dev.ibq.local.kafka.KafkaBrokerProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.IntPredicate;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -67,6 +64,7 @@ class FlinkNativeClusterIT {
 
   @TempDir static Path tmp;
   private static StandaloneCluster cluster;
+  private static ClusterTopics topics;
   private static Path model;
   private static FashionMnist test;
 
@@ -75,6 +73,7 @@ class FlinkNativeClusterIT {
     model = ProjectPaths.root().resolve("deploy/models/fmnist-small/encoder.onnx");
     test = FashionMnist.load(FashionMnist.Split.TEST);
     cluster = StandaloneCluster.start(tmp.resolve("cluster"), 1, 2);
+    topics = new ClusterTopics(cluster);
   }
 
   @AfterAll
@@ -89,7 +88,7 @@ class FlinkNativeClusterIT {
     String in = "native.images", out = "native.tokens", dlq = "native.dead-letters";
     KafkaBrokerProcess.createTopics(cluster.bootstrapServers(), 2, in, out, dlq);
     List<ImageRecord> images = new ArrayList<>(ImageRecords.fashionMnist(test, 0, 300));
-    produce(in, images, 0);
+    topics.produce(in, images, 0);
     // two records with headers: an image (its token record carries them) and garbage (its dead letter does)
     ImageRecord traced = ImageRecords.fashionMnist(test, 300, 1).get(0);
     images.add(traced);
@@ -138,8 +137,8 @@ class FlinkNativeClusterIT {
         .contains("ExponentialDelayRestartBackoffTimeStrategy(initialBackoffMS=1000, maxBackoffMS=10000")
         .contains("resetBackoffThresholdMS=60000");
 
-    List<TokenRecord> tokens = awaitCommitted(out, n -> n >= images.size(), Duration.ofMinutes(3));
-    awaitCheckpoints(jobId, 1);
+    List<TokenRecord> tokens = topics.awaitCommitted(out, n -> n >= images.size(), Duration.ofMinutes(3));
+    topics.awaitCheckpoints(jobId, 1);
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()))) {
       // the source commits offsets after a checkpoint completes, asynchronously: poll
       Map<TopicPartition, OffsetAndMetadata> offsets = Map.of();
@@ -154,7 +153,7 @@ class FlinkNativeClusterIT {
           .isNotEmpty();
     }
     cluster.rest().cancel(jobId);
-    assertExactlyOnce(tokens, images);
+    ClusterTopics.assertExactlyOnce(tokens, images);
     String tokenizerId = ModelFile.read(model.toString()).metadata().get("ibq.tokenizer_id");
     Map<String, Map<String, String>> tokenHeaders = recordHeaders(out);
     assertThat(tokenHeaders.get(images.get(0).getImageId()))
@@ -204,26 +203,26 @@ class FlinkNativeClusterIT {
       assertThat(rest.vertices(jobId)).allSatisfy(v -> assertThat(v.parallelism()).as(v.name()).isEqualTo(p));
       if (producing == null) {
         // 20 images/s (45 s) from now on, so both stops land in the middle of the stream even on a loaded machine
-        producing = CompletableFuture.runAsync(() -> produce(in, images, 20));
+        producing = CompletableFuture.runAsync(() -> topics.produce(in, images, 20));
       }
       if (i == steps.size() - 1) {
         break;
       }
-      int before = committed(out).size();
-      awaitCommitted(out, n -> n >= before + 100, Duration.ofMinutes(3));
+      int before = topics.committed(out).size();
+      topics.awaitCommitted(out, n -> n >= before + 100, Duration.ofMinutes(3));
       savepoint = rest.stopWithSavepoint(jobId, null, false, Duration.ofMinutes(2));
-      committedAtStop.add(committed(out).size());
+      committedAtStop.add(topics.committed(out).size());
       LOG.info("Stopped the parallelism-{} job {} with savepoint {} at {} committed records", p, jobId, savepoint, committedAtStop.get(i));
     }
     producing.get();
-    List<TokenRecord> tokens = awaitCommitted(out, n -> n >= images.size(), Duration.ofMinutes(4));
-    awaitCheckpoints(jobId, 2); // a replayed, re-committed transaction would surface as a duplicate now
-    tokens = committed(out);
+    List<TokenRecord> tokens = topics.awaitCommitted(out, n -> n >= images.size(), Duration.ofMinutes(4));
+    topics.awaitCheckpoints(jobId, 2); // a replayed, re-committed transaction would surface as a duplicate now
+    tokens = topics.committed(out);
     rest.cancel(jobId);
     LOG.info("Rescale 1 -> 2 -> 1: committed at the stops {}, at the end {} of {} images", committedAtStop, tokens.size(), images.size());
     assertThat(committedAtStop.get(0)).isLessThan(committedAtStop.get(1));
     assertThat(committedAtStop.get(1)).isLessThan(images.size());
-    assertExactlyOnce(tokens, images);
+    ClusterTopics.assertExactlyOnce(tokens, images);
   }
 
   @Test
@@ -231,7 +230,7 @@ class FlinkNativeClusterIT {
     String in = "ship.images", out = "ship.tokens", dlq = "ship.dead-letters";
     KafkaBrokerProcess.createTopics(cluster.bootstrapServers(), 1, in, out, dlq);
     List<ImageRecord> images = ImageRecords.fashionMnist(test, 5000, 60);
-    produce(in, images, 0);
+    topics.produce(in, images, 0);
     Path clientOnly = Files.copy(model, Files.createDirectories(tmp.resolve("client-only")).resolve("encoder.onnx"));
     Map<String, String> s = settings(clientOnly.toString(), in, out, dlq, "ship");
     s.put(JobConfig.MODEL_SHIP, "true");
@@ -241,9 +240,9 @@ class FlinkNativeClusterIT {
     assertThat(run.exitCode()).as("flink run's exit code; its output:\n%s", run.output()).isZero();
     Files.delete(clientOnly); // from now on only the copy Flink shipped exists
     cluster.rest().awaitJobState(run.jobId(), Set.of("RUNNING"), Duration.ofMinutes(2));
-    List<TokenRecord> tokens = awaitCommitted(out, n -> n >= images.size(), Duration.ofMinutes(3));
+    List<TokenRecord> tokens = topics.awaitCommitted(out, n -> n >= images.size(), Duration.ofMinutes(3));
     cluster.rest().cancel(run.jobId());
-    assertExactlyOnce(tokens, images);
+    ClusterTopics.assertExactlyOnce(tokens, images);
     String taskManagerLogs = taskManagerLogs();
     assertThat(taskManagerLogs).contains("shipped with the job, from the distributed cache at");
     assertThat(taskManagerLogs).doesNotContain("Model " + clientOnly.toUri() + " found in")
@@ -264,8 +263,8 @@ class FlinkNativeClusterIT {
     String jobId = rest.runJar(rest.uploadJar(ProjectPaths.jobJar()), null,
         FlinkRestClient.programArgs(settings(model.toString(), in, out, dlq, "kills")), 1, null);
     rest.awaitJobState(jobId, Set.of("RUNNING"), Duration.ofMinutes(2));
-    CompletableFuture<Void> producing = CompletableFuture.runAsync(() -> produce(in, images, 30)); // ~50 s
-    awaitCommitted(out, n -> n >= 100, Duration.ofMinutes(3));
+    CompletableFuture<Void> producing = CompletableFuture.runAsync(() -> topics.produce(in, images, 30)); // ~50 s
+    topics.awaitCommitted(out, n -> n >= 100, Duration.ofMinutes(3));
 
     long first = System.nanoTime();
     List<Long> killedAtMillis = new ArrayList<>();
@@ -278,15 +277,15 @@ class FlinkNativeClusterIT {
       // Each kill must hit a job that is processing on that TaskManager: on a loaded machine a replacement can
       // still be waiting for its tasks when the next kill is due, and killing it then costs the job only a slot.
       int before = committedBefore;
-      committedBefore = awaitCommitted(out, n -> n > before, Duration.ofMinutes(3)).size();
+      committedBefore = topics.awaitCommitted(out, n -> n > before, Duration.ofMinutes(3)).size();
       cluster.killTaskManager(cluster.taskManagerPids().get(0));
       killedAtMillis.add((System.nanoTime() - first) / 1_000_000);
       cluster.startTaskManager(); // waits until the replacement is registered
     }
     producing.get();
-    List<TokenRecord> tokens = awaitCommitted(out, n -> n >= images.size(), Duration.ofMinutes(5));
-    awaitCheckpoints(jobId, 2);
-    tokens = committed(out);
+    List<TokenRecord> tokens = topics.awaitCommitted(out, n -> n >= images.size(), Duration.ofMinutes(5));
+    topics.awaitCheckpoints(jobId, 2);
+    tokens = topics.committed(out);
     String state = rest.jobState(jobId);
     int failures = rest.failures(jobId);
     LOG.info("4 TaskManager kills at {} ms: job {} is {} after {} failures; {} of {} images committed",
@@ -295,7 +294,7 @@ class FlinkNativeClusterIT {
     assertThat(killedAtMillis).hasSize(4);
     assertThat(state).isEqualTo("RUNNING");
     assertThat(failures).as("failures the job went through").isGreaterThanOrEqualTo(4);
-    assertExactlyOnce(tokens, images);
+    ClusterTopics.assertExactlyOnce(tokens, images);
   }
 
   private static Map<String, String> settings(String modelLocation, String in, String out, String dlq, String name) {
@@ -362,57 +361,13 @@ class FlinkNativeClusterIT {
     throw new AssertionError("The JobManager log names no restart strategy for job " + jobId + ".");
   }
 
-  private static void produce(String topic, List<ImageRecord> images, double perSecond) {
-    try (ImageProducer p = new ImageProducer(cluster.bootstrapServers(), topic, perSecond, null)) {
-      for (ImageRecord r : images) {
-        p.send(r);
-      }
-    }
-  }
 
-  private static List<TokenRecord> committed(String topic) {
-    List<TokenRecord> out = new ArrayList<>();
-    for (AvroTopicReader.Entry<TokenRecord> e : AvroTopicReader.readAll(cluster.bootstrapServers(), topic, TokenRecord.class, null, Duration.ofMinutes(1))) {
-      assertThat(e.value()).as("undecodable record at offset %d: %s", e.offset(), e.error()).isNotNull();
-      out.add(e.value());
-    }
-    return out;
-  }
 
-  private static List<TokenRecord> awaitCommitted(String topic, IntPredicate enough, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    List<TokenRecord> got = committed(topic);
-    while (!enough.test(got.size())) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("Only " + got.size() + " token records were committed to " + topic + " within " + timeout + ".");
-      }
-      Thread.sleep(500);
-      got = committed(topic);
-    }
-    return got;
-  }
 
-  private static void awaitCheckpoints(String jobId, int more) throws InterruptedException {
-    int target = cluster.rest().completedCheckpoints(jobId) + more;
-    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-    while (cluster.rest().completedCheckpoints(jobId) < target) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("Job " + jobId + " completed no " + more + " further checkpoints within a minute.");
-      }
-      Thread.sleep(250);
-    }
-  }
 
-  private static void assertExactlyOnce(List<TokenRecord> tokens, List<ImageRecord> images) {
-    Set<String> seen = new HashSet<>();
-    List<String> duplicates = new ArrayList<>();
-    for (TokenRecord t : tokens) {
-      if (!seen.add(t.getImageId())) {
-        duplicates.add(t.getImageId());
-      }
-    }
-    assertThat(duplicates).as("duplicated image ids").isEmpty();
-    assertThat(seen).containsExactlyInAnyOrderElementsOf(images.stream().map(ImageRecord::getImageId).toList());
-    assertThat(tokens).hasSize(images.size());
-  }
+
+
+
+
+
 }
