@@ -104,11 +104,16 @@ public final class EncodeCommand implements Callable<Integer> {
   @Option(names = "--min-side", description = "Images with a shorter side are skipped (default ${DEFAULT-VALUE}).")
   int minSide = DecodeLimits.defaults().minWidth();
 
+  @Option(names = "--checkpoint-seconds", paramLabel = "S",
+      description = "Fsync the output and replace its .progress checkpoint at most every S seconds (0 = after every batch; "
+          + "default ${DEFAULT-VALUE}). A rerun after a crash redoes at most S seconds of work.")
+  double checkpointSeconds = TokenFileEncoder.DEFAULT_CHECKPOINT_SECONDS;
+
   @Option(
       names = "--stop-after-batches",
       hidden = true,
       defaultValue = "0",
-      description = "Test hook: simulate a crash after N checkpointed batches.")
+      description = "Test hook: simulate a crash after N batches.")
   int stopAfterBatches;
 
   @Override
@@ -149,7 +154,8 @@ public final class EncodeCommand implements Callable<Integer> {
           tokenizer,
           inputs,
           c.out,
-          new TokenFileEncoder.Options(c.batch, c.limit, c.stopAfterBatches, c.overwrite, progress, limits));
+          new TokenFileEncoder.Options(
+              c.batch, c.limit, c.stopAfterBatches, c.overwrite, progress, limits, c.checkpointSeconds));
     }
   }
 }

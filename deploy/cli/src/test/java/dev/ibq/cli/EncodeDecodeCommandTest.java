@@ -115,7 +115,8 @@ class EncodeDecodeCommandTest {
 
     Path avro = dir.resolve("tokens.avro");
     TokenFileEncoder.Result first =
-        encode("--idx", "test", "--limit", "37", "--batch-size", "5", "--out", avro.toString(), "--stop-after-batches", "3");
+        encode("--idx", "test", "--limit", "37", "--batch-size", "5", "--out", avro.toString(), "--stop-after-batches", "3",
+            "--checkpoint-seconds", "0");
     assertThat(first.interrupted()).isTrue();
     assertThat(TokenFileEncoder.checkpointFile(avro)).exists();
     // The "crash" left a fourth, un-checkpointed batch in the file: 20 records, of which 15 are committed.
@@ -139,6 +140,27 @@ class EncodeDecodeCommandTest {
     assertThatThrownBy(() -> encode("--idx", "test", "--limit", "37", "--out", avro.toString()))
         .hasMessageContaining("already exists")
         .hasMessageContaining("--overwrite");
+  }
+
+  @Test
+  void aCrashBetweenTimedCheckpointsRedoesTheUncommittedBatchesOnce(@TempDir Path dir) throws Exception {
+    Path reference = dir.resolve("reference.avro");
+    encode("--idx", "test", "--limit", "23", "--batch-size", "4", "--out", reference.toString());
+    Path avro = dir.resolve("tokens.avro");
+    // An hour between checkpoints: the crash after 4 batches leaves 20 records in the file, none committed.
+    TokenFileEncoder.Result first = encode("--idx", "test", "--limit", "23", "--batch-size", "4", "--out", avro.toString(),
+        "--stop-after-batches", "4", "--checkpoint-seconds", "3600");
+    assertThat(first.interrupted()).isTrue();
+    assertThat(read(avro)).hasSize(20);
+    TokenFileEncoder.Result second = encode("--idx", "test", "--limit", "23", "--batch-size", "4", "--out", avro.toString());
+    assertThat(second.resumedFrom()).isZero();
+    assertThat(second.written()).isEqualTo(23);
+    assertThat(read(avro)).extracting(TokenRecord::getImageId)
+        .isEqualTo(read(reference).stream().map(TokenRecord::getImageId).toList());
+    assertThat(read(avro)).extracting(TokenRecord::getTokens)
+        .isEqualTo(read(reference).stream().map(TokenRecord::getTokens).toList());
+    assertThatThrownBy(() -> encode("--idx", "test", "--out", dir.resolve("y.avro").toString(), "--checkpoint-seconds", "-1"))
+        .hasMessageContaining("--checkpoint-seconds");
   }
 
   @Test

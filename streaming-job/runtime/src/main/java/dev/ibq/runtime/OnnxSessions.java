@@ -40,12 +40,15 @@ final class OnnxSessions {
 
   static Opened open(Path model, OnnxTokenizer.Options options, String role) {
     checkReadableOnnxFile(model);
+    String noGpu = options.provider() == ExecutionProvider.AUTO ? noGpuReason(Path.of("/dev"), System.getenv("CUDA_VISIBLE_DEVICES")) : null;
+    boolean tryCuda = options.provider() == ExecutionProvider.CUDA
+        || (options.provider() == ExecutionProvider.AUTO && cudaFailure == null && noGpu == null);
+    OrtNatives.prepare(tryCuda);
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     OrtSession session = null;
     ExecutionProvider chosen = null;
     try {
-      if (options.provider() == ExecutionProvider.CUDA
-          || (options.provider() == ExecutionProvider.AUTO && cudaFailure == null)) {
+      if (tryCuda) {
         try {
           session = create(env, model, options, true);
           chosen = ExecutionProvider.CUDA;
@@ -74,6 +77,8 @@ final class OnnxSessions {
         chosen = ExecutionProvider.CPU;
         if (options.provider() == ExecutionProvider.CPU) {
           LOG.info("ONNX Runtime runs {} on the CPU execution provider, as requested.", model.getFileName());
+        } else if (noGpu != null) {
+          LOG.info("ONNX Runtime runs {} on the CPU execution provider: AUTO did not try CUDA, {}.", model.getFileName(), noGpu);
         } else {
           LOG.info(
               "ONNX Runtime runs {} on the CPU execution provider: AUTO tried CUDA and it was not usable ({}).",
@@ -99,6 +104,30 @@ final class OnnxSessions {
       }
       throw new OnnxModelException("Could not read the metadata of the ONNX model " + model + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Why AUTO need not try CUDA here, or null when it should. Trying costs seconds (ONNX Runtime loads a 370 MB
+   * provider library before it finds no device), so AUTO first looks for what every CUDA machine has: on Linux a
+   * device node {@code /dev/nvidiactl} or {@code /dev/nvidia0} (or WSL's {@code /dev/dxg}); and
+   * {@code CUDA_VISIBLE_DEVICES} not set to hide every GPU. On other systems AUTO tries.
+   *
+   * @param dev the device folder ({@code /dev}; a parameter so that tests can give another)
+   * @param visibleDevices the value of {@code CUDA_VISIBLE_DEVICES}, or null when unset
+   */
+  static String noGpuReason(Path dev, String visibleDevices) {
+    if (visibleDevices != null && (visibleDevices.isBlank() || visibleDevices.trim().equals("-1"))) {
+      return "CUDA_VISIBLE_DEVICES='" + visibleDevices + "' hides every GPU";
+    }
+    if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
+      return null;
+    }
+    for (String node : new String[] {"nvidiactl", "nvidia0", "dxg"}) {
+      if (Files.exists(dev.resolve(node))) {
+        return null;
+      }
+    }
+    return "this machine has no NVIDIA GPU (no " + dev.resolve("nvidiactl") + ")";
   }
 
   private static OrtSession create(OrtEnvironment env, Path model, OnnxTokenizer.Options options, boolean cuda)

@@ -22,6 +22,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.Map;
 import org.apache.avro.file.DataFileWriter;
 import org.apache.avro.specific.SpecificDatumWriter;
@@ -52,13 +57,17 @@ public final class TokenFileEncoder {
   /**
    * @param batch images per ONNX Runtime call
    * @param limit encode only the first N inputs (0 = all)
-   * @param stopAfterBatches test hook simulating a crash: after this many checkpointed batches, write one more
-   *     batch WITHOUT checkpointing it and stop (0 = never)
+   * @param stopAfterBatches test hook simulating a crash: after this many batches, write one more batch to the file
+   *     WITHOUT checkpointing it and stop (0 = never)
    * @param overwrite replace a finished output file
    * @param progress draw a progress bar on stderr
    * @param limits the decode limits for encoded image files (the stream job's {@link DecodeLimits})
+   * @param checkpointSeconds how often the file is fsynced and the checkpoint replaced (0 = after every batch); a
+   *     crash loses at most this much work, never a record's uniqueness
    */
-  public record Options(int batch, int limit, int stopAfterBatches, boolean overwrite, boolean progress, DecodeLimits limits) {
+  public record Options(
+      int batch, int limit, int stopAfterBatches, boolean overwrite, boolean progress, DecodeLimits limits,
+      double checkpointSeconds) {
     public Options {
       if (batch < 1) {
         throw new IllegalArgumentException("--batch-size is " + batch + "; expected at least 1.");
@@ -69,8 +78,19 @@ public final class TokenFileEncoder {
       if (limits == null) {
         throw new IllegalArgumentException("The encode needs decode limits; pass DecodeLimits.defaults() for the job's.");
       }
+      if (!(checkpointSeconds >= 0) || Double.isInfinite(checkpointSeconds)) {
+        throw new IllegalArgumentException("--checkpoint-seconds is " + checkpointSeconds + "; expected a number >= 0.");
+      }
+    }
+
+    /** The defaults of {@code ./ibq encode}: batch 32, every input, a checkpoint every 2 seconds. */
+    public static Options defaults(DecodeLimits limits) {
+      return new Options(32, 0, 0, false, false, limits, DEFAULT_CHECKPOINT_SECONDS);
     }
   }
+
+  /** Seconds between checkpoints by default: each costs an fsync, which dominated small batches. */
+  public static final double DEFAULT_CHECKPOINT_SECONDS = 2.0;
 
   /**
    * @param total inputs this encode covers
@@ -140,26 +160,34 @@ public final class TokenFileEncoder {
     boolean interrupted = false;
     ProgressBar bar = options.progress() ? ProgressBar.onStderr(total, 20) : null;
     long start = System.nanoTime();
+    long lastCheckpoint = start;
+    long checkpointNanos = (long) (options.checkpointSeconds() * 1e9);
+    int perImage = info.valuesPerImage();
+    // The next batch is read, decoded and preprocessed on this thread while ONNX Runtime encodes the current one.
+    ExecutorService reader = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "ibq-encode-reader");
+      t.setDaemon(true);
+      return t;
+    });
+    float[][] buffers = {new float[options.batch() * perImage], new float[options.batch() * perImage]};
     try {
-      int perImage = info.valuesPerImage();
-      float[] buffer = new float[options.batch() * perImage];
+      Future<Batch> next = done < total
+          ? reader.submit(read(inputs, pre, options.limits(), done, Math.min(total, done + options.batch()), buffers[0], perImage))
+          : null;
       while (done < total) {
         boolean crashAfterThis = options.stopAfterBatches() > 0 && batches == options.stopAfterBatches();
-        int end = Math.min(total, done + options.batch());
         long t0 = System.nanoTime();
-        List<Integer> accepted = new ArrayList<>();
-        for (int i = done; i < end; i++) {
-          try {
-            inputs.preprocessInto(i, pre, options.limits(), buffer, accepted.size() * perImage);
-            accepted.add(i);
-          } catch (ImageRejectedException e) {
-            rejected++;
-            LOG.warn("Skipping input {} ({}): {}", i, inputs.id(i), e.getMessage());
-          }
-        }
+        Batch current = await(next);
+        int end = current.end();
+        next = end < total
+            ? reader.submit(read(inputs, pre, options.limits(), end, Math.min(total, end + options.batch()),
+                buffers[(batches + 1) % 2], perImage))
+            : null;
+        rejected += current.rejected();
+        List<Integer> accepted = current.accepted();
         if (!accepted.isEmpty()) {
           int b = accepted.size();
-          int[][] tokens = tokenizer.encode(Arrays.copyOf(buffer, b * perImage), b);
+          int[][] tokens = tokenizer.encode(Arrays.copyOf(current.pixels(), b * perImage), b);
           Instant now = Instant.now();
           long micros = (System.nanoTime() - t0) / 1000 / b;
           for (int j = 0; j < b; j++) {
@@ -173,21 +201,26 @@ public final class TokenFileEncoder {
           writer.flush();
           interrupted = true;
           written -= accepted.size();
-          LOG.warn("Stopping after {} checkpointed batches without checkpointing the next one (--stop-after-batches).", batches);
+          LOG.warn("Stopping after {} batches without checkpointing the next one (--stop-after-batches).", batches);
           break;
         }
-        writer.fSync();
         done = end;
         batches++;
-        state = new Checkpoint(1, info.tokenizerId(), inputs.fingerprint(), total, done, rejected, Files.size(output));
-        writeCheckpoint(cp, state);
+        long now = System.nanoTime();
+        if (done == total || now - lastCheckpoint >= checkpointNanos) {
+          writer.fSync();
+          state = new Checkpoint(1, info.tokenizerId(), inputs.fingerprint(), total, done, rejected, Files.size(output));
+          writeCheckpoint(cp, state);
+          lastCheckpoint = now;
+        }
         if (bar != null) {
-          double secs = (System.nanoTime() - start) / 1e9;
+          double secs = (now - start) / 1e9;
           double rate = (done - resumedFrom) / Math.max(secs, 1e-9);
           bar.update(done, "rejected " + rejected, rate, Duration.ofSeconds((long) ((total - done) / Math.max(rate, 1e-9))));
         }
       }
     } finally {
+      reader.shutdownNow();
       writer.close();
       if (bar != null) {
         bar.finish();
@@ -198,6 +231,49 @@ public final class TokenFileEncoder {
     }
     return new Result(
         output, info.tokenizerId(), total, resumedFrom, written, rejected, interrupted, (System.nanoTime() - start) / 1e9);
+  }
+
+  /** One batch as the reader thread prepared it: its inputs [from, end), the accepted ones' pixels in order. */
+  private record Batch(int end, List<Integer> accepted, float[] pixels, int rejected) {}
+
+  private static Callable<Batch> read(
+      ImageSource inputs, Preprocessor pre, DecodeLimits limits, int from, int end, float[] buffer, int perImage) {
+    return () -> {
+      List<Integer> accepted = new ArrayList<>();
+      int rejected = 0;
+      for (int i = from; i < end; i++) {
+        try {
+          inputs.preprocessInto(i, pre, limits, buffer, accepted.size() * perImage);
+          accepted.add(i);
+        } catch (ImageRejectedException e) {
+          rejected++;
+          LOG.warn("Skipping input {} ({}): {}", i, inputs.id(i), e.getMessage());
+        }
+      }
+      return new Batch(end, accepted, buffer, rejected);
+    };
+  }
+
+  /** The reader's batch, with its failure (an I/O error, a bug) rethrown as it was on this thread. */
+  private static Batch await(Future<Batch> batch) throws IOException {
+    try {
+      return batch.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("Interrupted while waiting for the next batch of images.");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new IOException(cause);
+    }
   }
 
   private static TokenRecord record(
