@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -33,21 +35,10 @@ class TrainInterruptIT {
   void aSignalDuringTrainingCheckpointsAndExitsWithTheShellsCode(String signal, int exitCode) throws Exception {
     Path run = dir.resolve("run");
     Path output = dir.resolve("out.txt");
-    List<String> command = javaCommand(
-        "train-tokenizer", "--preset", "fmnist-cpu", "--threads", "1", "--no-progress", "--no-eval", "--out", run.toString(),
-        "--steps", "400", "--set", "architecture.ch=16", "--set", "architecture.ch_mult=[1,2]",
-        "--set", "architecture.attn_resolutions=[16]", "--set", "architecture.z_channels=16", "--set", "architecture.code_dim=16",
-        "--set", "architecture.codebook_size=64", "--set", "batch_size=4", "--set", "log_every=1", "--set", "checkpoint_every=0",
-        "--set", "figure_every=0");
-    Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    List<String> command = new ArrayList<>(withDefaultSigint());
+    command.addAll(javaCommand(smallRun(run)));
+    Process process = startAndWaitForSteps(command, run, output);
     try {
-      Path metrics = run.resolve("metrics.jsonl");
-      long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-      while (lines(metrics) < 3) {
-        assertThat(process.isAlive()).as("the trainer died before training: %s", read(output)).isTrue();
-        assertThat(System.nanoTime()).as("no training steps within 3 minutes: %s", read(output)).isLessThan(deadline);
-        Thread.sleep(100);
-      }
       new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start().waitFor();
       assertThat(process.waitFor(2, TimeUnit.MINUTES)).as("the trainer did not stop after SIG%s", signal).isTrue();
     } finally {
@@ -72,6 +63,63 @@ class TrainInterruptIT {
     assertThat(resume.waitFor(3, TimeUnit.MINUTES)).isTrue();
     assertThat(resume.exitValue()).as(read(dir.resolve("resume.txt"))).isZero();
     assertThat(TokenizerCheckpoint.readState(TokenizerCheckpoint.resolve(run)).step()).isEqualTo(reached + 2);
+  }
+
+  /**
+   * A process started in the background by a script (or under nohup) has SIGINT ignored, and its children inherit
+   * that: the JVM then installs no handler and Ctrl-C cannot reach it. The suite may run so (a CI runner, a script
+   * with &), so the child starts through coreutils' {@code env --default-signal=INT} (8.31+), which gives it the
+   * default disposition a terminal would.
+   */
+  static List<String> withDefaultSigint() throws IOException, InterruptedException {
+    Process probe = new ProcessBuilder("env", "--default-signal=INT", "true").redirectErrorStream(true).start();
+    probe.getInputStream().readAllBytes();
+    return probe.waitFor() == 0 ? List.of("env", "--default-signal=INT") : List.of();
+  }
+
+  @Test
+  void aRunThatCannotReceiveSigintSaysSoAndStillStopsOnSigterm() throws Exception {
+    Assumptions.assumeTrue(!withDefaultSigint().isEmpty(), "needs coreutils env --ignore-signal");
+    Path run = dir.resolve("run-ignored");
+    Path output = dir.resolve("out-ignored.txt");
+    List<String> command = new ArrayList<>(List.of("env", "--ignore-signal=INT"));
+    command.addAll(javaCommand(smallRun(run)));
+    Process process = startAndWaitForSteps(command, run, output);
+    try {
+      assertThat(read(output)).contains("SIGINT is ignored by this process").contains("kill " + process.pid());
+      new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).inheritIO().start().waitFor();
+      assertThat(process.waitFor(2, TimeUnit.MINUTES)).as("the trainer did not stop after SIGTERM").isTrue();
+    } finally {
+      process.destroyForcibly();
+    }
+    assertThat(process.exitValue()).as(read(output)).isEqualTo(143);
+    assertThat(read(output)).contains("stopped by SIGTERM");
+  }
+
+  /** A tiny tokenizer run of 400 steps, logging every step. */
+  private static String[] smallRun(Path run) {
+    return new String[] {
+      "train-tokenizer", "--preset", "fmnist-cpu", "--threads", "1", "--no-progress", "--no-eval", "--out", run.toString(),
+      "--steps", "400", "--set", "architecture.ch=16", "--set", "architecture.ch_mult=[1,2]",
+      "--set", "architecture.attn_resolutions=[16]", "--set", "architecture.z_channels=16", "--set", "architecture.code_dim=16",
+      "--set", "architecture.codebook_size=64", "--set", "batch_size=4", "--set", "log_every=1", "--set", "checkpoint_every=0",
+      "--set", "figure_every=0"
+    };
+  }
+
+  /** Starts the command and returns once the trainer has logged 3 steps (so a signal lands inside training). */
+  private Process startAndWaitForSteps(List<String> command, Path run, Path output) throws Exception {
+    Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+    while (lines(run.resolve("metrics.jsonl")) < 3) {
+      if (!process.isAlive() || System.nanoTime() > deadline) {
+        process.destroyForcibly();
+        assertThat(process.isAlive()).as("the trainer died before training: %s", read(output)).isTrue();
+        assertThat(System.nanoTime()).as("no training steps within 3 minutes: %s", read(output)).isLessThan(deadline);
+      }
+      Thread.sleep(100);
+    }
+    return process;
   }
 
   private static List<String> javaCommand(String... args) {

@@ -24,6 +24,7 @@ public final class StopRequest implements AutoCloseable {
   private final AtomicReference<String> signal = new AtomicReference<>();
   private final List<Signal> installed = new ArrayList<>();
   private final List<SignalHandler> previous = new ArrayList<>();
+  private final List<String> ignored = new ArrayList<>();
 
   private StopRequest() {}
 
@@ -36,11 +37,24 @@ public final class StopRequest implements AutoCloseable {
         SignalHandler old = Signal.handle(s, request::onSignal);
         request.installed.add(s);
         request.previous.add(old);
+        if (old == SignalHandler.SIG_IGN) {
+          // The JVM installs no handler for a signal that was ignored when the process started (a job started with
+          // & from a script, nohup): it stays ignored, so say what still works.
+          request.ignored.add(name);
+          System.err.println("[ibq] SIG" + name + " is ignored by this process (it was started in the background or under"
+              + " nohup), so Ctrl-C cannot stop it; SIGTERM (kill " + ProcessHandle.current().pid() + ") stops it after the"
+              + " current step with a checkpoint.");
+        }
       } catch (IllegalArgumentException e) {
         // The signal is reserved here (e.g. -Xrs): leave the JVM's own behaviour.
       }
     }
     return request;
+  }
+
+  /** The signals (INT, TERM) that were ignored when the process started and therefore stay ignored. */
+  public List<String> ignoredSignals() {
+    return List.copyOf(ignored);
   }
 
   /** A request that no signal can set (tests, library use); {@link #requestStop} still works. */
