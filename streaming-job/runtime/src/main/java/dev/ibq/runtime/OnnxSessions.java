@@ -33,6 +33,9 @@ final class OnnxSessions {
    */
   private static volatile String cudaFailure;
 
+  /** System property that turns ONNX Runtime's thread spinning back on (its own default; ours is off). */
+  static final String SPINNING_PROPERTY = "ibq.onnx.spinning";
+
   private OnnxSessions() {}
 
   /** An opened session, its provider and its validated metadata. */
@@ -137,8 +140,10 @@ final class OnnxSessions {
       // NOTE: ONNX Runtime's threads spin-wait for work by default; on a host whose cores are shared (a TaskManager
       // beside other slots, a CI box) the spinning threads steal the cores the real work needs: 2 threads ran at
       // 0.5-0.7x of 1 thread here. Off, idle threads sleep (training/benchmarks/onnx-spinning.md).
-      so.addConfigEntry("session.intra_op.allow_spinning", "0");
-      so.addConfigEntry("session.inter_op.allow_spinning", "0");
+      // -Dibq.onnx.spinning=true restores ONNX Runtime's own default (for side-by-side benchmarks of the two).
+      String spinning = Boolean.getBoolean(SPINNING_PROPERTY) ? "1" : "0";
+      so.addConfigEntry("session.intra_op.allow_spinning", spinning);
+      so.addConfigEntry("session.inter_op.allow_spinning", spinning);
       if (options.intraOpThreads() > 0) {
         so.setIntraOpNumThreads(options.intraOpThreads());
       }

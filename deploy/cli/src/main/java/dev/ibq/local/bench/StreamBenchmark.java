@@ -48,7 +48,9 @@ import org.apache.kafka.common.TopicPartition;
  * throughput, for at-least-once and exactly-once delivery.
  *
  * <p>Usage: {@code java -cp ... dev.ibq.local.bench.StreamBenchmark [--model encoder.onnx] [--images 5000]
- * [--batch 32] [--provider cpu|auto|cuda] [--latency-seconds 20] [--out streaming-job/benchmarks]}
+ * [--batch 32] [--provider cpu|auto|cuda] [--latency-seconds 20] [--out streaming-job/benchmarks]
+ * [--spinning-rounds N]}; with {@code --spinning-rounds N} it measures only the saturated throughput with ONNX
+ * Runtime's thread spinning on and off, alternating, N rounds each.
  */
 public final class StreamBenchmark {
   private StreamBenchmark() {}
@@ -62,6 +64,7 @@ public final class StreamBenchmark {
     a.put("latency-seconds", "20");
     a.put("checkpoint-ms", "1000");
     a.put("out", "streaming-job/benchmarks");
+    a.put("spinning-rounds", "0");
     for (int i = 0; i + 1 < args.length; i += 2) {
       String k = args[i].replaceFirst("^--", "");
       if (!a.containsKey(k)) {
@@ -76,6 +79,7 @@ public final class StreamBenchmark {
     int latencySeconds = Integer.parseInt(a.get("latency-seconds"));
     long checkpointMs = Long.parseLong(a.get("checkpoint-ms"));
     Path out = Path.of(a.get("out"));
+    int spinningRounds = Integer.parseInt(a.get("spinning-rounds"));
 
     FashionMnist test = FashionMnist.load(FashionMnist.Split.TEST);
     List<ImageRecord> images = ImageRecords.fashionMnist(test, 0, Math.min(n, test.size()));
@@ -95,6 +99,12 @@ public final class StreamBenchmark {
     double[] rawBefore = raw(model, provider, images, batch, results);
     System.out.printf(Locale.ROOT, "raw (before): %.0f images/s inference only, %.0f images/s with PNG decode + preprocess%n", rawBefore[0], rawBefore[1]);
 
+    if (spinningRounds > 0) {
+      compareSpinning(model, images, batch, provider, checkpointMs, spinningRounds, results);
+      results.put("load_average_after", loadAverage());
+      write(out, results);
+      return;
+    }
     try (EmbeddedPipeline pipeline = EmbeddedPipeline.start()) {
       // (2) saturated end-to-end throughput
       EmbeddedPipeline.Result r =
@@ -144,6 +154,48 @@ public final class StreamBenchmark {
     }
     results.put("load_average_after", loadAverage());
     write(out, results);
+  }
+
+  /**
+   * {@code --spinning-rounds N}: the job's saturated throughput (exactly-once, same images and batch) with ONNX
+   * Runtime's thread spinning on (its own default, the job's before session 3) and off (the job's default now),
+   * alternating in one broker and one JVM, N rounds of each; the thread count is ONNX Runtime's default in both.
+   */
+  private static void compareSpinning(
+      Path model, List<ImageRecord> images, int batch, String provider, long checkpointMs, int rounds, Map<String, Object> results)
+      throws Exception {
+    List<Double> on = new ArrayList<>();
+    List<Double> off = new ArrayList<>();
+    List<Double> ratios = new ArrayList<>();
+    try (EmbeddedPipeline pipeline = EmbeddedPipeline.start()) {
+      for (int round = 1; round <= rounds; round++) {
+        double[] pair = new double[2];
+        for (int k = 0; k < 2; k++) {
+          boolean spinning = k == 0;
+          System.setProperty("ibq.onnx.spinning", Boolean.toString(spinning));
+          EmbeddedPipeline.Result r = pipeline.run(EmbeddedPipeline.Request.of(model, images).withBatch(batch, 50)
+              .withExecutionProvider(provider).withDelivery(DeliveryGuarantee.EXACTLY_ONCE, checkpointMs));
+          long first = Long.MAX_VALUE;
+          long last = Long.MIN_VALUE;
+          for (TokenRecord t : r.tokens()) {
+            first = Math.min(first, t.getProcessingTime().toEpochMilli());
+            last = Math.max(last, t.getProcessingTime().toEpochMilli());
+          }
+          pair[k] = (r.tokenRecordsOut() - batch) * 1000.0 / Math.max(1, last - first);
+          System.out.printf(Locale.ROOT, "round %d, spinning %s: %.0f images/s steady (%d records, %d duplicates)%n",
+              round, spinning ? "on" : "off", pair[k], r.tokenRecordsOut(), r.duplicateImageIds());
+        }
+        on.add(round(pair[0]));
+        off.add(round(pair[1]));
+        ratios.add(round2(pair[1] / pair[0]));
+      }
+    } finally {
+      System.clearProperty("ibq.onnx.spinning");
+    }
+    results.put("spinning_on_steady_images_per_s", on);
+    results.put("spinning_off_steady_images_per_s", off);
+    results.put("spinning_off_vs_on_per_round", ratios);
+    results.put("spinning_off_vs_on_median", ratios.stream().sorted().toList().get(ratios.size() / 2));
   }
 
   /** Raw tokenizer images/s on the same images: {inference only, PNG decode + preprocess + inference}. */
