@@ -24,7 +24,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -177,18 +176,8 @@ class ClusterDeployIT {
   }
 
   private static String submit(Path model, String in, String out, String dlq, String name, String savepoint) {
-    Map<String, String> s = new LinkedHashMap<>();
-    s.put(JobConfig.BOOTSTRAP_SERVERS, cluster.bootstrapServers());
+    Map<String, String> s = topics.exactlyOnceJob(in, out, dlq, name);
     s.put(JobConfig.MODEL, model.toString());
-    s.put(JobConfig.INPUT_TOPIC, in);
-    s.put(JobConfig.OUTPUT_TOPIC, out);
-    s.put(JobConfig.DEAD_LETTER_TOPIC, dlq);
-    s.put(JobConfig.GROUP_ID, name);
-    s.put(JobConfig.TRANSACTIONAL_ID_PREFIX, name);
-    s.put(JobConfig.STARTING_OFFSETS, "earliest");
-    s.put(JobConfig.CHECKPOINT_INTERVAL_MS, "1000");
-    s.put(JobConfig.EXECUTION_PROVIDER, "cpu");
-    s.put(JobConfig.ONNX_THREADS, "1");
     SubmitCommand.Result r = SubmitCommand.run(cluster.rest().baseUrl(), ProjectPaths.jobJar(), s, 1, savepoint, 0);
     cluster.rest().awaitJobState(r.jobId(), Set.of("RUNNING"), Duration.ofMinutes(2));
     LOG.info("Submitted job {} ({} -> {}, model {}{})", r.jobId(), in, out, model.getFileName(), savepoint == null ? "" : ", from " + savepoint);

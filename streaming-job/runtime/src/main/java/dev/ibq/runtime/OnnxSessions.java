@@ -33,9 +33,6 @@ final class OnnxSessions {
    */
   private static volatile String cudaFailure;
 
-  /** System property that turns ONNX Runtime's thread spinning back on (its own default; ours is off). */
-  static final String SPINNING_PROPERTY = "ibq.onnx.spinning";
-
   private OnnxSessions() {}
 
   /** An opened session, its provider and its validated metadata. */
@@ -141,7 +138,7 @@ final class OnnxSessions {
       // beside other slots, a CI box) the spinning threads steal the cores the real work needs: 2 threads ran at
       // 0.5-0.7x of 1 thread here. Off, idle threads sleep (training/benchmarks/onnx-spinning.md).
       // -Dibq.onnx.spinning=true restores ONNX Runtime's own default (for side-by-side benchmarks of the two).
-      String spinning = Boolean.getBoolean(SPINNING_PROPERTY) ? "1" : "0";
+      String spinning = Boolean.getBoolean(OnnxTokenizer.SPINNING_PROPERTY) ? "1" : "0";
       so.addConfigEntry("session.intra_op.allow_spinning", spinning);
       so.addConfigEntry("session.inter_op.allow_spinning", spinning);
       if (options.intraOpThreads() > 0) {

@@ -30,6 +30,12 @@ import dev.ibq.model.TokenizerMetadata;
 public final class OnnxTokenizer implements AutoCloseable {
 
   /**
+   * System property that turns ONNX Runtime's thread spinning back on in every session this runtime opens (ONNX
+   * Runtime's own default; ours is off): {@code -Dibq.onnx.spinning=true}, for side-by-side benchmarks.
+   */
+  public static final String SPINNING_PROPERTY = "ibq.onnx.spinning";
+
+  /**
    * Session options.
    *
    * @param provider AUTO (CUDA when usable, else CPU, with the reason logged), CPU or CUDA

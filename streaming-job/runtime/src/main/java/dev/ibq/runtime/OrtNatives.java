@@ -83,13 +83,14 @@ public final class OrtNatives {
       return null;
     }
     try {
-      JarEntry core = entry(resource(platform, "onnxruntime"));
-      if (core == null) {
+      URL url = resource(platform, "onnxruntime");
+      if (url == null || !"jar".equals(url.getProtocol())) {
         LOG.debug("ONNX Runtime's libraries are not in a jar here; ONNX Runtime loads them its own way.");
         return null;
       }
-      URL url = resource(platform, "onnxruntime");
-      String jar = ((JarURLConnection) url.openConnection()).getJarFileURL().getPath();
+      JarURLConnection connection = (JarURLConnection) url.openConnection();
+      JarEntry core = connection.getJarEntry();
+      String jar = connection.getJarFileURL().getPath();
       String jarName = Path.of(jar).getFileName().toString().replaceAll("\\.jar$", "").replaceAll("[^A-Za-z0-9._-]", "_");
       Path dir = cacheRoot().resolve("onnxruntime-" + jarName + "-" + Long.toHexString(core.getCrc()) + "-" + platform);
       Files.createDirectories(dir);
@@ -151,13 +152,6 @@ public final class OrtNatives {
 
   private static URL resource(String platform, String name) {
     return OrtNatives.class.getResource("/ai/onnxruntime/native/" + platform + "/" + System.mapLibraryName(name));
-  }
-
-  private static JarEntry entry(URL url) throws IOException {
-    if (url == null || !"jar".equals(url.getProtocol())) {
-      return null;
-    }
-    return ((JarURLConnection) url.openConnection()).getJarEntry();
   }
 
   /** ONNX Runtime's folder name for this OS and architecture (as its loader spells it), or null if unknown. */

@@ -82,11 +82,6 @@ public final class TokenFileEncoder {
         throw new IllegalArgumentException("--checkpoint-seconds is " + checkpointSeconds + "; expected a number >= 0.");
       }
     }
-
-    /** The defaults of {@code ./ibq encode}: batch 32, every input, a checkpoint every 2 seconds. */
-    public static Options defaults(DecodeLimits limits) {
-      return new Options(32, 0, 0, false, false, limits, DEFAULT_CHECKPOINT_SECONDS);
-    }
   }
 
   /** Seconds between checkpoints by default: each costs an fsync, which dominated small batches. */
@@ -201,7 +196,7 @@ public final class TokenFileEncoder {
           writer.flush();
           interrupted = true;
           written -= accepted.size();
-          LOG.warn("Stopping after {} batches without checkpointing the next one (--stop-after-batches).", batches);
+          LOG.warn("Stopping after {} batches, with batch {} written but not checkpointed (--stop-after-batches).", batches, batches + 1);
           break;
         }
         done = end;

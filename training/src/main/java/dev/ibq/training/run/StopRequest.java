@@ -24,7 +24,6 @@ public final class StopRequest implements AutoCloseable {
   private final AtomicReference<String> signal = new AtomicReference<>();
   private final List<Signal> installed = new ArrayList<>();
   private final List<SignalHandler> previous = new ArrayList<>();
-  private final List<String> ignored = new ArrayList<>();
 
   private StopRequest() {}
 
@@ -40,7 +39,6 @@ public final class StopRequest implements AutoCloseable {
         if (old == SignalHandler.SIG_IGN) {
           // The JVM installs no handler for a signal that was ignored when the process started (a job started with
           // & from a script, nohup): it stays ignored, so say what still works.
-          request.ignored.add(name);
           System.err.println("[ibq] SIG" + name + " is ignored by this process (it was started in the background or under"
               + " nohup), so Ctrl-C cannot stop it; SIGTERM (kill " + ProcessHandle.current().pid() + ") stops it after the"
               + " current step with a checkpoint.");
@@ -50,11 +48,6 @@ public final class StopRequest implements AutoCloseable {
       }
     }
     return request;
-  }
-
-  /** The signals (INT, TERM) that were ignored when the process started and therefore stay ignored. */
-  public List<String> ignoredSignals() {
-    return List.copyOf(ignored);
   }
 
   /** A request that no signal can set (tests, library use); {@link #requestStop} still works. */

@@ -113,13 +113,7 @@ public final class StreamBenchmark {
                   .withBatch(batch, 50)
                   .withExecutionProvider(provider)
                   .withDelivery(DeliveryGuarantee.EXACTLY_ONCE, checkpointMs));
-      long first = Long.MAX_VALUE;
-      long last = Long.MIN_VALUE;
-      for (TokenRecord t : r.tokens()) {
-        first = Math.min(first, t.getProcessingTime().toEpochMilli());
-        last = Math.max(last, t.getProcessingTime().toEpochMilli());
-      }
-      double steady = (r.tokenRecordsOut() - batch) * 1000.0 / Math.max(1, last - first);
+      double steady = steadyRate(r, batch);
       double wholeJob = r.imagesPerSecond();
       results.put("e2e_records_out", r.tokenRecordsOut());
       results.put("e2e_duplicates", r.duplicateImageIds());
@@ -172,16 +166,10 @@ public final class StreamBenchmark {
         double[] pair = new double[2];
         for (int k = 0; k < 2; k++) {
           boolean spinning = k == 0;
-          System.setProperty("ibq.onnx.spinning", Boolean.toString(spinning));
+          System.setProperty(OnnxTokenizer.SPINNING_PROPERTY, Boolean.toString(spinning));
           EmbeddedPipeline.Result r = pipeline.run(EmbeddedPipeline.Request.of(model, images).withBatch(batch, 50)
               .withExecutionProvider(provider).withDelivery(DeliveryGuarantee.EXACTLY_ONCE, checkpointMs));
-          long first = Long.MAX_VALUE;
-          long last = Long.MIN_VALUE;
-          for (TokenRecord t : r.tokens()) {
-            first = Math.min(first, t.getProcessingTime().toEpochMilli());
-            last = Math.max(last, t.getProcessingTime().toEpochMilli());
-          }
-          pair[k] = (r.tokenRecordsOut() - batch) * 1000.0 / Math.max(1, last - first);
+          pair[k] = steadyRate(r, batch);
           System.out.printf(Locale.ROOT, "round %d, spinning %s: %.0f images/s steady (%d records, %d duplicates)%n",
               round, spinning ? "on" : "off", pair[k], r.tokenRecordsOut(), r.duplicateImageIds());
         }
@@ -190,12 +178,23 @@ public final class StreamBenchmark {
         ratios.add(round2(pair[1] / pair[0]));
       }
     } finally {
-      System.clearProperty("ibq.onnx.spinning");
+      System.clearProperty(OnnxTokenizer.SPINNING_PROPERTY);
     }
     results.put("spinning_on_steady_images_per_s", on);
     results.put("spinning_off_steady_images_per_s", off);
     results.put("spinning_off_vs_on_per_round", ratios);
     results.put("spinning_off_vs_on_median", ratios.stream().sorted().toList().get(ratios.size() / 2));
+  }
+
+  /** Steady rate of a run: (records - one batch) / (last - first token record's processing time). */
+  private static double steadyRate(EmbeddedPipeline.Result r, int batch) {
+    long first = Long.MAX_VALUE;
+    long last = Long.MIN_VALUE;
+    for (TokenRecord t : r.tokens()) {
+      first = Math.min(first, t.getProcessingTime().toEpochMilli());
+      last = Math.max(last, t.getProcessingTime().toEpochMilli());
+    }
+    return (r.tokenRecordsOut() - batch) * 1000.0 / Math.max(1, last - first);
   }
 
   /** Raw tokenizer images/s on the same images: {inference only, PNG decode + preprocess + inference}. */
