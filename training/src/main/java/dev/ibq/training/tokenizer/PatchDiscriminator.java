@@ -77,4 +77,21 @@ public final class PatchDiscriminator extends TokenizerModule {
     }
     return convs.get(last).forward(h);
   }
+
+  /**
+   * Patch logits for the generator's step: the gradient reaches the images but not this network's own
+   * parameters. PyTorch (and the reference) computes D's weight gradients there too and the trainer discards
+   * them; leaving them out saves those convolution-backward products and changes no value (the forward,
+   * BatchNorm's running statistics included, is {@link #forward}'s).
+   */
+  public NDArray forwardForGenerator(NDArray images) {
+    java.util.Collection<NDArray> own = parameters().values();
+    own.forEach(p -> p.setRequiresGradient(false));
+    try {
+      return forward(images, true);
+    } finally {
+      // Autograd decided at the forward which inputs get a gradient; D's next own step needs them back.
+      own.forEach(p -> p.setRequiresGradient(true));
+    }
+  }
 }

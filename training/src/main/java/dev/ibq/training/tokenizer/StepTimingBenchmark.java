@@ -65,7 +65,7 @@ public final class StepTimingBenchmark {
             for (LossTerm term : out.quantizer().losses()) {
               loss = loss.add(term.value());
             }
-            loss = loss.add(Scalars.mul(TokenizerLosses.generatorAdversarialLoss(discriminator.forward(reconstruction, true)),
+            loss = loss.add(Scalars.mul(TokenizerLosses.generatorAdversarialLoss(discriminator.forwardForGenerator(reconstruction)),
                 TokenizerLosses.GENERATOR_ADVERSARIAL_WEIGHT));
             collector.backward(loss);
           }

@@ -1,6 +1,7 @@
 package dev.ibq.training.tokenizer;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Activation;
 
 /**
@@ -54,14 +55,41 @@ public final class TokenizerLosses {
    * 1e-5 to the logits, where it cancels inside the softmax); only the batch entropy has log(mean q + 1e-5).
    */
   public static NDArray entropyLoss(NDArray logits, double temperature) {
-    NDArray scaled = Scalars.div(logits, temperature); // (N, K)
-    NDArray logQ = scaled.logSoftmax(1); // (N, K), exact
-    NDArray q = logQ.exp(); // (N, K)
-    NDArray sampleEntropy = q.mul(logQ).sum(new int[] {1}).mean().neg(); // ()
-    NDArray meanQ = q.mean(new int[] {0}); // (K)
-    NDArray batchEntropy = meanQ.mul(meanQ.add((float) ENTROPY_EPSILON).log()).sum().neg(); // ()
-    return sampleEntropy.sub(batchEntropy);
+    long n = logits.getShape().get(0);
+    try (NDManager work = logits.getManager().newSubManager()) {
+      // Everything below is computed on detached tensors: no autograd graph over (N, K).
+      NDArray scaled = Scalars.div(logits.stopGradient(), temperature); // (N, K)
+      scaled.attach(work);
+      NDArray logQ = scaled.logSoftmax(1); // (N, K), exact
+      logQ.attach(work);
+      scaled.close();
+      // NOTE: q below the smallest normal float32 (e^-87.3) is raised to it before exp: at temperature 0.01 most
+      // of the (N, K) values are that small, and denormal arithmetic is 3-10x slower on this CPU. It changes each
+      // such q by < 1.2e-38, every sum below by < K * 1.2e-38.
+      NDArray clipped = logQ.clip(LOG_SMALLEST_NORMAL, 0f); // (N, K)
+      NDArray q = clipped.exp(); // (N, K)
+      clipped.close();
+      NDArray rows = q.reshape(n, 1, -1); // (N, 1, K) view
+      NDArray entropies = rows.matMul(logQ.reshape(n, -1, 1)).reshape(n).neg(); // (N) H(q_n) = -q_n . log q_n
+      NDArray meanQ = q.mean(new int[] {0}); // (K)
+      NDArray logMean = meanQ.add((float) ENTROPY_EPSILON).log(); // (K)
+      double sample = entropies.mean().getFloat();
+      double batch = -meanQ.mul(logMean).sum().getFloat();
+      // dLoss/dmean_k = log(mean_k + eps) + mean_k / (mean_k + eps)
+      NDArray b = logMean.add(meanQ.div(meanQ.add((float) ENTROPY_EPSILON))); // (K)
+      NDArray qb = q.matMul(b.reshape(-1, 1)).reshape(n); // (N) q_n . b
+      // dLoss/dl_nj = q_nj (b_j - log q_nj - H_n - q_n . b) / (N T), written into logQ's buffer
+      NDArray g = logQ.negi().addi(b.reshape(1, -1)).subi(entropies.add(qb).reshape(n, 1))
+          .muli((float) (1.0 / (n * temperature))).muli(q); // (N, K)
+      g.attach(logits.getManager()); // autograd keeps it for the backward pass of the dot product below
+      // value sample - batch; gradient g through sum(l * sg(g)), whose own value cancels
+      NDArray dot = logits.flatten().dot(g.flatten()); // ()
+      return dot.sub(dot.stopGradient()).add(Scalars.like(logits, sample - batch));
+    }
   }
+
+  /** ln of the smallest normal float32 (1.18e-38), rounded up. */
+  private static final float LOG_SMALLEST_NORMAL = -87.3f;
 
   /** Hinge discriminator loss: 0.5 (mean relu(1 - D(x)) + mean relu(1 + D(x_hat))). */
   public static NDArray hingeDiscriminatorLoss(NDArray logitsReal, NDArray logitsFake) {

@@ -400,7 +400,7 @@ public final class TokenizerTrainer {
             loss = loss.add(p.mul(constant(scope, w.perceptual())));
           }
           if (adversarial) {
-            NDArray adv = TokenizerLosses.generatorAdversarialLoss(discriminator.forward(reconstruction, true));
+            NDArray adv = TokenizerLosses.generatorAdversarialLoss(discriminator.forwardForGenerator(reconstruction));
             gAdv = scalar(adv);
             loss = loss.add(adv.mul(constant(scope, w.adversarial())));
           }
@@ -411,7 +411,7 @@ public final class TokenizerTrainer {
           }
           total = scalar(loss);
         }
-        // The generator's backward went through D as well: drop those gradients before D's next update.
+        // D's gradients from its own step (the generator's backward gave D none): cleared before D's next update.
         AdamW.zeroGradients(discriminator.parameters());
         generatorAdam.step(model.parameters(), lr);
         ema.update(model.stateDict(), scope);
