@@ -69,18 +69,21 @@ public final class TokenizerLosses {
       NDArray clipped = logQ.clip(LOG_SMALLEST_NORMAL, 0f); // (N, K)
       NDArray q = clipped.exp(); // (N, K)
       clipped.close();
-      NDArray rows = q.reshape(n, 1, -1); // (N, 1, K) view
-      NDArray entropies = rows.matMul(logQ.reshape(n, -1, 1)).reshape(n).neg(); // (N) H(q_n) = -q_n . log q_n
+      double sample = -q.flatten().dot(logQ.flatten()).getFloat() / n; // mean_n H(q_n), H(q_n) = -q_n . log q_n
       NDArray meanQ = q.mean(new int[] {0}); // (K)
       NDArray logMean = meanQ.add((float) ENTROPY_EPSILON).log(); // (K)
-      double sample = entropies.mean().getFloat();
       double batch = -meanQ.mul(logMean).sum().getFloat();
       // dLoss/dmean_k = log(mean_k + eps) + mean_k / (mean_k + eps)
       NDArray b = logMean.add(meanQ.div(meanQ.add((float) ENTROPY_EPSILON))); // (K)
-      NDArray qb = q.matMul(b.reshape(-1, 1)).reshape(n); // (N) q_n . b
-      // dLoss/dl_nj = q_nj (b_j - log q_nj - H_n - q_n . b) / (N T), written into logQ's buffer
-      NDArray g = logQ.negi().addi(b.reshape(1, -1)).subi(entropies.add(qb).reshape(n, 1))
-          .muli((float) (1.0 / (n * temperature))).muli(q); // (N, K)
+      // dLoss/dl_nj = q_nj (w_nj - rowsum(q w)_n) with w_nj = (b_j - log q_nj) / (N T): the softmax's backward of
+      // b - log q. w is written into logQ's buffer; q is multiplied in last, which keeps the products of tiny q out
+      // of the denormal range (w is then large).
+      float scale = (float) (1.0 / (n * temperature));
+      NDArray w = logQ.muli(-scale).addi(b.mul(scale).reshape(1, -1)); // (N, K)
+      NDArray qw = q.mul(w); // (N, K)
+      NDArray rowSums = qw.sum(new int[] {1}, true); // (N, 1)
+      qw.close();
+      NDArray g = w.subi(rowSums).muli(q); // (N, K)
       g.attach(logits.getManager()); // autograd keeps it for the backward pass of the dot product below
       // value sample - batch; gradient g through sum(l * sg(g)), whose own value cancels
       NDArray dot = logits.flatten().dot(g.flatten()); // ()

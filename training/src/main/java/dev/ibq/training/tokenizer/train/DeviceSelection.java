@@ -46,6 +46,9 @@ public final class DeviceSelection {
     } else {
       LOG.info("Training on {}: {}", choice.device(), choice.reason());
     }
+    if (!choice.device().isGpu()) {
+      LOG.info("Native allocator: {}", NativeAllocator.describe());
+    }
     return choice;
   }
 }
