@@ -20,7 +20,9 @@ public final class NativeAllocator {
   /** "jemalloc (MALLOC_CONF=...)" when libjemalloc is mapped into this process, else "glibc malloc". */
   public static String describe() {
     if (!mapped("libjemalloc")) {
-      return "glibc malloc (install libjemalloc2 for faster steps; the ./ibq launcher then preloads it)";
+      return "glibc".equals(System.getenv("IBQ_ALLOCATOR"))
+          ? "glibc malloc (IBQ_ALLOCATOR=glibc)"
+          : "glibc malloc (install libjemalloc2 for faster steps; the ./ibq launcher then preloads it)";
     }
     String conf = System.getenv("MALLOC_CONF");
     return "jemalloc" + (conf == null || conf.isBlank() ? "" : " (MALLOC_CONF=" + conf + ")");
