@@ -31,9 +31,10 @@ import java.util.function.Supplier;
  *   <li>{@code rgb-cpu}: the user's own labelled RGB images ({@code --set dataset=folder:/path}, one sub-folder per
  *       class or the ImageNet train/val layout) at 64x64 (shorter side to 64, center crop), sized for this 2-core
  *       CPU: ch 32, ch_mult [1,2,2,2] (8x down: 8x8 = 64 tokens), K 1024, D 256, attention at 8, batch 32, 3200
- *       steps with the lr schedule and departures of the previous fmnist-sharp (lr 4e-4, NOTE: codebook lr x10,
- *       discriminator from step 1000, EMA warm-up; not re-run on RGB since the codebook-lr finding). It names a
- *       placeholder folder; a run must set {@code dataset}.
+ *       steps with the lr schedule and the named departures of fmnist-sharp (NOTE: lr 4e-4, the discriminator from
+ *       step 1000, the EMA warm-up) and the paper's codebook lr: its earlier codebook lr x10 collapsed the
+ *       codebook of fmnist-sharp side by side, so it went here too (that finding was measured on Fashion-MNIST, not
+ *       re-run on RGB). It names a placeholder folder; a run must set {@code dataset}.
  *   <li>{@code imagenet-paper}: the paper's recipe at 256x256 (ch 128, ch_mult [1,1,2,2,4], 16x16 tokens,
  *       K 16384, D 256, EMA 0.999 fixed, 330 epochs with x0.1 lr drops at the end of epochs 250 and 300).
  *       NOTE: IBQ.md does not state the batch size; 256 is a placeholder of the right order, which makes an
@@ -143,7 +144,7 @@ public final class TokenizerPresets {
         64, 3, 3, a.ch(), List.of(1, 2, 2, 2), a.numResBlocks(), List.of(8), a.zChannels(), a.codeDim(), a.codebookSize(),
         a.groupNormGroups(), a.dropout(), a.quantizer());
     return new TokenizerTrainingConfig(
-        "rgb-cpu", "folder:images", "rgb-64", rgb, compressedSchedule(steps, 10.0), lateDiscriminator(), 32, steps,
+        "rgb-cpu", "folder:images", "rgb-64", rgb, compressedSchedule(steps, SHARP_CODEBOOK_LR_SCALE), lateDiscriminator(), 32, steps,
         0L, 0.999, true, 50, 800, 200, 200, 0, 32);
   }
 

@@ -257,11 +257,14 @@ public final class TokenizerTrainer {
       String stoppedBy = null;
       long stoppedAt = config.steps();
       Sums sums = new Sums();
+      StepProfiler profiler = StepProfiler.fromSystemProperty(runDir);
       try (MetricsLog log = startStep == 0 ? MetricsLog.create(metricsFile) : MetricsLog.resume(metricsFile, startStep)) {
         for (long step = startStep; step < config.steps(); step++) {
           gcGuard.beforeStep();
           long t0 = System.nanoTime();
+          profiler.beforeStep(step);
           trainStep(step, sums);
+          profiler.afterStep(step);
           if (gcGuard.afterStep() && gcGuard.unsafeCollections() == 1) {
             LOG.warn("A Java garbage collection ran inside step {} ({} bytes allocated in the step); gradients of such a step"
                 + " may read freed memory (see GcGuard). Give the JVM a larger young generation (e.g. -Xmn1g).", step + 1,

@@ -125,6 +125,7 @@ class TokenizerTrainingConfigTest {
     TokenizerTrainingConfig sharp = TokenizerPresets.get("fmnist-sharp");
     assertThat(sharp.optimizer().learningRate()).isEqualTo(4e-4);
     assertThat(sharp.optimizer().codebookLrScale()).as("the paper's codebook lr").isEqualTo(1.0);
+    assertThat(TokenizerPresets.get("rgb-cpu").optimizer().codebookLrScale()).as("rgb-cpu: the paper's codebook lr too").isEqualTo(1.0);
     assertThat(sharp.architecture().downsampleFactor()).isEqualTo(2);
     assertThat(sharp.batchSize()).isEqualTo(16);
     assertThat(sharp.losses().discriminatorStartStep()).isEqualTo(1000);
