@@ -155,6 +155,18 @@ public final class CodeUsage {
     }
   }
 
+  /**
+   * The steps a {@link #lastSteps} window holds, oldest first (the arrays themselves, not copies): what a
+   * checkpoint saves so that a resumed run's window is the one it stopped with; replay them with
+   * {@link #addStep(int[])} into a fresh window of the same size.
+   */
+  public java.util.List<int[]> recentSteps() {
+    if (kind != Window.STEPS) {
+      throw new IllegalStateException("This codebook-usage counter is not windowed by steps; it keeps no steps.");
+    }
+    return java.util.List.copyOf(steps);
+  }
+
   /** Adds another unbounded histogram of the same codebook. */
   public void addAll(CodeUsage other) {
     if (kind != Window.NONE) {

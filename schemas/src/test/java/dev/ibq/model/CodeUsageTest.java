@@ -67,6 +67,8 @@ class CodeUsageTest {
     assertThat(u.utilization()).isEqualTo(2 / 8.0);
     assertThat(u.count(2)).isEqualTo(2);
     assertThatThrownBy(() -> u.add(1)).isInstanceOf(IllegalStateException.class).hasMessageContaining("addStep");
+    assertThat(u.recentSteps()).containsExactly(new int[] {2}, new int[] {2, 3});
+    assertThatThrownBy(() -> CodeUsage.unbounded(8).recentSteps()).hasMessageContaining("not windowed by steps");
   }
 
   @Test

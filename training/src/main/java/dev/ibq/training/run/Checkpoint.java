@@ -228,6 +228,16 @@ public final class Checkpoint {
     return out;
   }
 
+  /** Whether the checkpoint lists the set {@code NAME.safetensors} (sets added in later versions may be absent). */
+  public boolean has(String set) {
+    return manifest.files().containsKey(weightFile(set));
+  }
+
+  /** A set of plain tensors as written by {@link Writer#tensors}. */
+  public Safetensors.Contents tensorData(String set) {
+    return read(weightFile(set));
+  }
+
   /** An optimizer's moments ({@code exp_avg.KEY}, {@code exp_avg_sq.KEY}) as new arrays on {@code manager}. */
   public Map<String, NDArray> optimizerTensors(String set, NDManager manager) {
     Map<String, NDArray> out = new LinkedHashMap<>();
@@ -416,6 +426,17 @@ public final class Checkpoint {
       meta.putIfAbsent("format", "pt");
       try {
         Safetensors.writeStateDict(tmp.resolve(file), tensors, meta);
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot write " + tmp.resolve(file) + ": " + e.getMessage(), e);
+      }
+      return record(file);
+    }
+
+    /** Writes plain tensors ({@code NAME.safetensors}), e.g. training statistics that are not weights. */
+    public Writer tensors(String set, Map<String, TensorData> tensors, Map<String, String> metadata) {
+      String file = weightFile(set);
+      try {
+        Safetensors.write(tmp.resolve(file), tensors, metadata);
       } catch (IOException e) {
         throw new UncheckedIOException("Cannot write " + tmp.resolve(file) + ": " + e.getMessage(), e);
       }

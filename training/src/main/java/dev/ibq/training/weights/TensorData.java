@@ -36,6 +36,17 @@ public record TensorData(DType dtype, long[] shape, ByteBuffer data) {
     return new TensorData(DType.F32, shape, b);
   }
 
+  /** An int32 tensor over a copy of {@code values}. */
+  public static TensorData ofInts(long[] shape, int[] values) {
+    if (numel(shape) != values.length) {
+      throw new IllegalArgumentException(
+          "Shape " + Arrays.toString(shape) + " holds " + numel(shape) + " values; got " + values.length + ".");
+    }
+    ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    b.asIntBuffer().put(values);
+    return new TensorData(DType.I32, shape, b);
+  }
+
   /** An int64 tensor over a copy of {@code values}. */
   public static TensorData ofLongs(long[] shape, long[] values) {
     if (numel(shape) != values.length) {

@@ -4,6 +4,13 @@ import dev.ibq.training.io.Json;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.ibq.image.PreprocessingSpec;
+import dev.ibq.model.CodeUsage;
+import dev.ibq.training.weights.DType;
+import dev.ibq.training.weights.TensorData;
+import java.nio.ByteOrder;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import dev.ibq.training.importer.ReferenceConfig;
 import dev.ibq.training.importer.ReferenceWeights;
 import dev.ibq.training.optim.AdamW;
@@ -42,6 +49,7 @@ import java.util.Map;
  * {@code ./ibq convert-checkpoint} ({@link #convertLegacy}).
  */
 public final class TokenizerCheckpoint {
+  private static final Logger LOG = LoggerFactory.getLogger(TokenizerCheckpoint.class);
 
   /** The weight sets of a tokenizer checkpoint. */
   public static final String EMA = Checkpoint.MODEL;
@@ -148,7 +156,11 @@ public final class TokenizerCheckpoint {
       IbqTokenizerModel emaModel,
       PatchDiscriminator discriminator,
       AdamW generatorAdam,
-      AdamW discriminatorAdam) {}
+      AdamW discriminatorAdam,
+      CodeUsage recentCodes) {}
+
+  /** The set holding the training log's utilization window (the code indices of its last steps). */
+  static final String CODE_WINDOW = "code-window";
 
   /**
    * Writes {@code checkpoints/step-N/} under {@code runDir} and points {@code checkpoints/last} at it.
@@ -169,6 +181,7 @@ public final class TokenizerCheckpoint {
         .weights(DISCRIMINATOR, c.discriminator().stateDict(), Map.of())
         .optimizer(GENERATOR, c.generatorAdam())
         .optimizer(DISCRIMINATOR, c.discriminatorAdam())
+        .tensors(CODE_WINDOW, codeWindow(c.recentCodes()), Map.of("content", "code indices of the last steps, oldest first"))
         .commit();
     Checkpoint.pointLastAt(runDir, written);
     return written;
@@ -209,7 +222,10 @@ public final class TokenizerCheckpoint {
     }
   }
 
-  /** Restores the trainable state of a run from a checkpoint directory. */
+  /**
+   * Restores the trainable state of a run from a checkpoint directory, and the utilization window of its log
+   * (a checkpoint written before the window was saved restarts it empty, and says so).
+   */
   static void restore(Path dir, Contents c) {
     Checkpoint checkpoint = Checkpoint.open(dir, Checkpoint.Stage.TOKENIZER);
     checkpoint.load(GENERATOR, c.model().stateDict());
@@ -217,6 +233,57 @@ public final class TokenizerCheckpoint {
     checkpoint.load(DISCRIMINATOR, c.discriminator().stateDict());
     checkpoint.restore(GENERATOR, c.generatorAdam());
     checkpoint.restore(DISCRIMINATOR, c.discriminatorAdam());
+    if (checkpoint.has(CODE_WINDOW)) {
+      restoreCodeWindow(checkpoint.tensorData(CODE_WINDOW).tensors(), c.recentCodes(), dir);
+    } else {
+      LOG.warn("{} has no {} (an older checkpoint): the logged utilization window restarts empty, so its first"
+          + " rows after the resume count fewer steps.", dir, Checkpoint.weightFile(CODE_WINDOW));
+    }
+  }
+
+  /** A window's steps as two tensors: {@code lengths} (S,) int64 and {@code indices} (sum of lengths,) int32. */
+  static Map<String, TensorData> codeWindow(CodeUsage window) {
+    List<int[]> steps = window.recentSteps();
+    long[] lengths = new long[steps.size()];
+    int total = 0;
+    for (int i = 0; i < lengths.length; i++) {
+      lengths[i] = steps.get(i).length;
+      total += steps.get(i).length;
+    }
+    int[] indices = new int[total];
+    int at = 0;
+    for (int[] step : steps) {
+      System.arraycopy(step, 0, indices, at, step.length);
+      at += step.length;
+    }
+    Map<String, TensorData> out = new LinkedHashMap<>();
+    out.put("lengths", TensorData.ofLongs(new long[] {lengths.length}, lengths));
+    out.put("indices", TensorData.ofInts(new long[] {total}, indices));
+    return out;
+  }
+
+  static void restoreCodeWindow(Map<String, TensorData> saved, CodeUsage window, Path dir) {
+    TensorData lengths = saved.get("lengths");
+    TensorData indices = saved.get("indices");
+    if (lengths == null || indices == null || lengths.dtype() != DType.I64 || indices.dtype() != DType.I32) {
+      throw new IllegalArgumentException(dir.resolve(Checkpoint.weightFile(CODE_WINDOW))
+          + " must hold 'lengths' (int64) and 'indices' (int32); it holds " + saved.keySet() + ".");
+    }
+    java.nio.LongBuffer l = lengths.data().duplicate().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer();
+    java.nio.IntBuffer all = indices.data().duplicate().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
+    long sum = 0;
+    for (int i = 0; i < l.limit(); i++) {
+      sum += l.get(i);
+    }
+    if (sum != all.limit()) {
+      throw new IllegalArgumentException(dir.resolve(Checkpoint.weightFile(CODE_WINDOW)) + ": the step lengths add up to "
+          + sum + " indices, the file holds " + all.limit() + ".");
+    }
+    for (int i = 0; i < l.limit(); i++) {
+      int[] step = new int[Math.toIntExact(l.get(i))];
+      all.get(step);
+      window.addStep(step); // checks each index against K
+    }
   }
 
   /**

@@ -240,7 +240,7 @@ public final class TokenizerTrainer {
     }
 
     TokenizerCheckpoint.Contents contents(TrainingState state) {
-      return new TokenizerCheckpoint.Contents(config, state, model, emaModel, discriminator, generatorAdam, discriminatorAdam);
+      return new TokenizerCheckpoint.Contents(config, state, model, emaModel, discriminator, generatorAdam, discriminatorAdam, recent);
     }
 
     TrainingResult train() {

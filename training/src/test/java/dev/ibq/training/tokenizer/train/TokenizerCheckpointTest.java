@@ -1,5 +1,8 @@
 package dev.ibq.training.tokenizer.train;
 
+import dev.ibq.model.CodeUsage;
+import dev.ibq.training.weights.TensorData;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -107,7 +110,7 @@ class TokenizerCheckpointTest {
       TrainingState state = new TrainingState(3, 0, 12, 0, 0, 3, 3, 3, "x", "cpu", 1);
       written = TokenizerCheckpoint.save(run, new TokenizerCheckpoint.Contents(config, state, model, ema, d,
           AdamW.adam(model.parameters(), manager, 0.5, 0.9, 1e-8, Map.of()),
-          AdamW.adam(d.parameters(), manager, 0.5, 0.9, 1e-8, Map.of())));
+          AdamW.adam(d.parameters(), manager, 0.5, 0.9, 1e-8, Map.of()), CodeUsage.lastSteps(arch.codebookSize(), 2)));
       Path yaml = written.resolve(TokenizerCheckpoint.REFERENCE_YAML);
       assertThat(ReferenceConfig.read(yaml).architecture()).isEqualTo(arch);
       // The importer, which reads reference checkpoints, takes model.safetensors + reference.yaml as they are.
@@ -130,6 +133,31 @@ class TokenizerCheckpointTest {
     assertThat(process.waitFor(5, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
     assertThat(process.exitValue()).as("the PyTorch check failed: %s", Files.readString(dir.resolve("check.err"))).isZero();
     assertThat(Files.readString(dir.resolve("check.json"))).contains("<All keys matched successfully>");
+  }
+
+  @Test
+  void theUtilizationWindowRoundTripsThroughItsTensorsAndBadOnesAreRefused() {
+    CodeUsage window = CodeUsage.lastSteps(8, 2);
+    window.addStep(new int[] {0, 1, 1});
+    window.addStep(new int[] {2});
+    window.addStep(new int[] {2, 3, 7, 7}); // the first step leaves the window
+    CodeUsage back = CodeUsage.lastSteps(8, 2);
+    TokenizerCheckpoint.restoreCodeWindow(TokenizerCheckpoint.codeWindow(window), back, dir);
+    assertThat(back.recentSteps()).containsExactly(new int[] {2}, new int[] {2, 3, 7, 7});
+    assertThat(back.usedCodes()).isEqualTo(window.usedCodes()).isEqualTo(3);
+    back.addStep(new int[] {5}); // and it goes on evicting as the saved one would
+    window.addStep(new int[] {5});
+    assertThat(back.usedCodes()).isEqualTo(window.usedCodes()).isEqualTo(4);
+
+    Map<String, TensorData> saved = TokenizerCheckpoint.codeWindow(window);
+    assertThatThrownBy(() -> TokenizerCheckpoint.restoreCodeWindow(Map.of("lengths", saved.get("lengths")), CodeUsage.lastSteps(8, 2), dir))
+        .hasMessageContaining("must hold 'lengths' (int64) and 'indices' (int32)");
+    Map<String, TensorData> shortIndices = Map.of("lengths", saved.get("lengths"),
+        "indices", TensorData.ofInts(new long[] {2}, new int[] {1, 2}));
+    assertThatThrownBy(() -> TokenizerCheckpoint.restoreCodeWindow(shortIndices, CodeUsage.lastSteps(8, 2), dir))
+        .hasMessageContaining("the step lengths add up to 5 indices, the file holds 2");
+    assertThatThrownBy(() -> TokenizerCheckpoint.restoreCodeWindow(saved, CodeUsage.lastSteps(4, 2), dir))
+        .hasMessageContaining("Code index 7");
   }
 
   private static void assertSame(Map<String, NDArray> expected, Map<String, NDArray> actual) {

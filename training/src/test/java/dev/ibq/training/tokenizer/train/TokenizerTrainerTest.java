@@ -151,6 +151,11 @@ class TokenizerTrainerTest {
     assertThat(resumed.finalStep()).isEqualTo(2);
     assertThat(resumed.config()).isEqualTo(config);
     assertThat(MetricsLog.read(resumed.metricsLog())).extracting(r -> r.get("step")).containsExactly(2.0);
+    // The logged utilization window continues across the resume: step 2's row counts the codes of steps 1 and 2.
+    Map<String, Double> straight = MetricsLog.read(dir.resolve("a/metrics.jsonl")).get(1);
+    Map<String, Double> continuedRow = MetricsLog.read(resumed.metricsLog()).get(0);
+    assertThat(continuedRow.get("used_codes")).isEqualTo(straight.get("used_codes"));
+    assertThat(continuedRow.get("utilization")).isEqualTo(straight.get("utilization"));
     try (NDManager manager = NDManager.newBaseManager()) {
       for (String file : List.of(TokenizerCheckpoint.GENERATOR, TokenizerCheckpoint.EMA, ADAM + TokenizerCheckpoint.GENERATOR)) {
         Map<String, NDArray> uninterrupted = read(dir.resolve("a/checkpoints/step-2"), file, manager);
