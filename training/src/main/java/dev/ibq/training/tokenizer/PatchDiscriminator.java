@@ -35,6 +35,28 @@ public final class PatchDiscriminator extends TokenizerModule {
   /** Null for the first and last convolution. */
   private final List<BatchNormLayer> norms = new ArrayList<>();
 
+  /**
+   * The smallest square input a discriminator of {@code nLayers} strided layers takes: each 4x4 stride-2 layer
+   * halves the side, and the two 4x4 stride-1 layers after them each take one off and need a side of at least 2.
+   */
+  public static int smallestInput(int nLayers) {
+    return 3 << nLayers;
+  }
+
+  /** Refuses, with a sentence that says what to change, images smaller than {@link #smallestInput}. */
+  public static void requireFits(int resolution, int nLayers) {
+    if (resolution < smallestInput(nLayers)) {
+      int fits = 0;
+      while (smallestInput(fits + 1) <= resolution) {
+        fits++;
+      }
+      throw new IllegalArgumentException("The discriminator with discriminator_layers=" + nLayers + " needs images of at least "
+          + smallestInput(nLayers) + "x" + smallestInput(nLayers) + "; these are " + resolution + "x" + resolution + ". "
+          + (fits > 0 ? "Set losses.discriminator_layers=" + fits + " (or fewer), " : "")
+          + "set losses.discriminator=false, or train at a larger resolution.");
+    }
+  }
+
   /** The reference discriminator (64 base channels, 3 layers) for images with {@code inChannels} channels. */
   public PatchDiscriminator(NDManager manager, int inChannels) {
     this(manager, inChannels, BASE_CHANNELS, LAYERS);

@@ -105,11 +105,18 @@ class FolderImagesTest {
   @Test
   void aTokenizerTrainsOnTheFolderThroughTheRealTrainer() {
     System.setProperty("ai.djl.pytorch.num_threads", "1");
-    TokenizerTrainingConfig config = TokenizerPresets.get("rgb-cpu").withOverrides(Map.of(), "", List.of(
+    TokenizerTrainingConfig small = TokenizerPresets.get("rgb-cpu").withOverrides(Map.of(), "", List.of(
         "dataset=folder:" + plain, "preprocessing=rgb-16", "architecture.resolution=16", "architecture.ch=16",
         "architecture.ch_mult=[1,2]", "architecture.attn_resolutions=[8]", "architecture.z_channels=16",
         "architecture.code_dim=16", "architecture.codebook_size=64", "batch_size=4", "steps=2", "log_every=1",
         "checkpoint_every=0", "figure_every=0", "eval_images=0", "grid_images=4"));
+    // 16x16 images are too small for the paper's 3-layer discriminator (it needs 24x24): a clear error at the start.
+    assertThatThrownBy(() -> TokenizerTrainer.run(
+            small, dir.resolve("small"), TrainingOptions.defaults().withDevice("cpu").withProgressBar(false)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("needs images of at least 24x24; these are 16x16")
+        .hasMessageContaining("losses.discriminator_layers=2");
+    TokenizerTrainingConfig config = small.withOverrides(Map.of(), "", List.of("losses.discriminator_layers=2"));
     assertThat(config.architecture().inChannels()).isEqualTo(3);
     TrainingResult r = TokenizerTrainer.run(
         config, dir.resolve("run"), TrainingOptions.defaults().withDevice("cpu").withProgressBar(false));

@@ -147,6 +147,9 @@ public final class TokenizerTrainer {
               + " tensors but the architecture expects " + config.architecture().inChannels() + "x" + config.architecture().resolution()
               + "x" + config.architecture().resolution() + ".");
     }
+    if (config.losses().discriminator()) {
+      PatchDiscriminator.requireFits(config.architecture().resolution(), config.losses().discriminatorLayers());
+    }
     try {
       Files.createDirectories(outputDir);
     } catch (IOException e) {

@@ -121,14 +121,15 @@ class TokenizerTrainingConfigTest {
       assertThat(c.losses().discriminatorStartStep()).isZero();
       assertThat(c.emaWarmup()).as("the paper's EMA has a fixed decay").isFalse();
     }
-    // fmnist-sharp: the paper's losses with its three named departures and the paper's drop proportions.
+    // fmnist-sharp: the paper's losses with its two named departures and the paper's drop proportions.
     TokenizerTrainingConfig sharp = TokenizerPresets.get("fmnist-sharp");
     assertThat(sharp.optimizer().learningRate()).isEqualTo(4e-4);
     assertThat(sharp.optimizer().codebookLrScale()).as("the paper's codebook lr").isEqualTo(1.0);
     assertThat(TokenizerPresets.get("rgb-cpu").optimizer().codebookLrScale()).as("rgb-cpu: the paper's codebook lr too").isEqualTo(1.0);
     assertThat(sharp.architecture().downsampleFactor()).isEqualTo(2);
     assertThat(sharp.batchSize()).isEqualTo(16);
-    assertThat(sharp.losses().discriminatorStartStep()).isEqualTo(1000);
+    assertThat(sharp.losses()).as("fmnist-sharp: the paper's losses, discriminator from step 0").isEqualTo(LossWeights.paper());
+    assertThat(TokenizerPresets.get("rgb-cpu").losses()).isEqualTo(LossWeights.paper());
     assertThat(sharp.emaWarmup()).isTrue();
     assertThat(sharp.optimizer().lrDropSteps()).containsExactly(sharp.steps() * 250 / 330, sharp.steps() * 300 / 330);
     assertThat(sharp.optimizer().learningRateAt(0)).isEqualTo(4e-4);
