@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
       "",
       "The run directory gets config.yaml, metrics.jsonl (one JSON line per log interval), reconstructions.png,",
       "curves.png, checkpoints/step-N/ and checkpoints/last, and evaluation.json (EMA weights on the test set).",
-      "Presets: fmnist-sharp (the default tokenizer's recipe: 16x16 tokens, ~1 h 40 min on one core here), fmnist-cpu (IBQ, the paper's losses and optimiser at CPU size),",
+      "Presets: fmnist-sharp (the default tokenizer's recipe: 16x16 tokens, about an hour on one core here), fmnist-cpu (IBQ, the paper's losses and optimiser at CPU size),",
       "fmnist-cpu-vq (VQ baseline), rgb-cpu (your RGB folder at 64x64), imagenet-paper (the paper's recipe).",
       "Overrides: --config FILE (YAML, keys nested like config.yaml or dotted) then --set KEY=VALUE, e.g.",
       "  --set architecture.codebook_size=4096 --set losses.entropy=0.1 --set batch_size=16",

@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  *       initialisation (0.99^1500 ~ 3e-7) and averages roughly the last 5% of training; the paper's
  *       0.999 (1000 steps) would still be two-thirds made of the first half of such a short run.
  *   <li>{@code fmnist-cpu-vq}: the same with the classic {@code VectorQuantizer}, the paper's baseline.
- *   <li>{@code fmnist-sharp}: the project's default tokenizer, trained here in 1 h 40 min on one of the 2 cores:
+ *   <li>{@code fmnist-sharp}: the project's default tokenizer, trained here in about an hour on one of the 2 cores:
  *       the {@link TokenizerArchitecture#fashionMnistSharp} architecture (K 1024, D 256, 16x16 tokens), the paper's
  *       losses, EMA decay 0.999, the paper's codebook lr (the same as the rest) and x0.1 lr drops at the paper's
  *       proportions of the run (250/330 and 300/330), the discriminator from step 0 as in the paper, batch 16, 4400
