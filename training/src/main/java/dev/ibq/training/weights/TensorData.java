@@ -27,35 +27,32 @@ public record TensorData(DType dtype, long[] shape, ByteBuffer data) {
 
   /** A float32 tensor over a copy of {@code values}. */
   public static TensorData ofFloats(long[] shape, float[] values) {
-    if (numel(shape) != values.length) {
-      throw new IllegalArgumentException(
-          "Shape " + Arrays.toString(shape) + " holds " + numel(shape) + " values; got " + values.length + ".");
-    }
-    ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer b = buffer(shape, values.length, DType.F32);
     b.asFloatBuffer().put(values);
     return new TensorData(DType.F32, shape, b);
   }
 
   /** An int32 tensor over a copy of {@code values}. */
   public static TensorData ofInts(long[] shape, int[] values) {
-    if (numel(shape) != values.length) {
-      throw new IllegalArgumentException(
-          "Shape " + Arrays.toString(shape) + " holds " + numel(shape) + " values; got " + values.length + ".");
-    }
-    ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer b = buffer(shape, values.length, DType.I32);
     b.asIntBuffer().put(values);
     return new TensorData(DType.I32, shape, b);
   }
 
   /** An int64 tensor over a copy of {@code values}. */
   public static TensorData ofLongs(long[] shape, long[] values) {
-    if (numel(shape) != values.length) {
-      throw new IllegalArgumentException(
-          "Shape " + Arrays.toString(shape) + " holds " + numel(shape) + " values; got " + values.length + ".");
-    }
-    ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer b = buffer(shape, values.length, DType.I64);
     b.asLongBuffer().put(values);
     return new TensorData(DType.I64, shape, b);
+  }
+
+  /** A little-endian buffer for {@code count} values of {@code dtype}, which must be what {@code shape} holds. */
+  private static ByteBuffer buffer(long[] shape, int count, DType dtype) {
+    if (numel(shape) != count) {
+      throw new IllegalArgumentException(
+          "Shape " + Arrays.toString(shape) + " holds " + numel(shape) + " values; got " + count + ".");
+    }
+    return ByteBuffer.allocate(count * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
   }
 
   @Override
