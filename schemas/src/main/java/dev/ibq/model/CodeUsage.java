@@ -2,6 +2,7 @@ package dev.ibq.model;
 
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The one codebook-usage counter: a histogram of code indices (K bins) and the two summaries the paper
@@ -160,11 +161,11 @@ public final class CodeUsage {
    * checkpoint saves so that a resumed run's window is the one it stopped with; replay them with
    * {@link #addStep(int[])} into a fresh window of the same size.
    */
-  public java.util.List<int[]> recentSteps() {
+  public List<int[]> recentSteps() {
     if (kind != Window.STEPS) {
       throw new IllegalStateException("This codebook-usage counter is not windowed by steps; it keeps no steps.");
     }
-    return java.util.List.copyOf(steps);
+    return List.copyOf(steps);
   }
 
   /** Adds another unbounded histogram of the same codebook. */

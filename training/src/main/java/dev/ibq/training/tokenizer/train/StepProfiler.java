@@ -8,15 +8,17 @@ import org.slf4j.LoggerFactory;
 /**
  * libtorch's operator profiler around a range of training steps, for finding where a step's time goes:
  * {@code -Dibq.profile=FROM:TO} records steps FROM (inclusive) to TO (exclusive), 0-based, and writes a Chrome
- * trace ({@code chrome://tracing}, Perfetto) to {@code profile-FROM-TO.json} in the run directory.
+ * trace ({@code chrome://tracing}, Perfetto) to {@code profile-FROM-TO.json} in the run directory. A run that
+ * stops inside the range writes the steps it recorded when it is closed.
  */
-final class StepProfiler {
+final class StepProfiler implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StepProfiler.class);
   static final String PROPERTY = "ibq.profile";
 
   private final long from;
   private final long to;
   private final Path file;
+  private boolean recording;
 
   private StepProfiler(long from, long to, Path file) {
     this.from = from;
@@ -52,13 +54,27 @@ final class StepProfiler {
     if (file != null && step == from) {
       LOG.info("Profiling steps {} to {} with libtorch's profiler", from + 1, to);
       JniUtils.startProfile(false, true, false);
+      recording = true;
     }
   }
 
   void afterStep(long step) {
-    if (file != null && step == to - 1) {
-      JniUtils.stopProfile(file.toString());
-      LOG.info("Profile of steps {} to {} written to {}", from + 1, to, file);
+    if (recording && step == to - 1) {
+      stop(step);
     }
+  }
+
+  /** Writes what was recorded when the run ended inside the range. */
+  @Override
+  public void close() {
+    if (recording) {
+      stop(-1);
+    }
+  }
+
+  private void stop(long lastStep) {
+    recording = false;
+    JniUtils.stopProfile(file.toString());
+    LOG.info("Profile of steps {} to {} written to {}", from + 1, lastStep < 0 ? "the end of the run" : lastStep + 1, file);
   }
 }

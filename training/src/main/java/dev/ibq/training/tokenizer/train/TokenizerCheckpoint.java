@@ -5,25 +5,23 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.ibq.image.PreprocessingSpec;
 import dev.ibq.model.CodeUsage;
-import dev.ibq.training.weights.DType;
-import dev.ibq.training.weights.TensorData;
-import java.nio.ByteOrder;
-import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import dev.ibq.training.importer.ReferenceConfig;
 import dev.ibq.training.importer.ReferenceWeights;
 import dev.ibq.training.optim.AdamW;
 import dev.ibq.training.run.Checkpoint;
 import dev.ibq.training.tokenizer.IbqTokenizerModel;
 import dev.ibq.training.tokenizer.PatchDiscriminator;
+import dev.ibq.training.weights.TensorData;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A tokenizer training checkpoint: a {@link Checkpoint} directory {@code <run>/checkpoints/step-N/} (and the symlink
@@ -263,28 +261,28 @@ public final class TokenizerCheckpoint {
   }
 
   static void restoreCodeWindow(Map<String, TensorData> saved, CodeUsage window, Path dir) {
-    TensorData lengths = saved.get("lengths");
-    TensorData indices = saved.get("indices");
-    if (lengths == null || indices == null || lengths.dtype() != DType.I64 || indices.dtype() != DType.I32) {
+    TensorData lengthsData = saved.get("lengths");
+    TensorData indicesData = saved.get("indices");
+    if (lengthsData == null || indicesData == null || lengthsData.dtype().isFloating() || indicesData.dtype().isFloating()) {
       throw new IllegalArgumentException(dir.resolve(Checkpoint.weightFile(CODE_WINDOW))
-          + " must hold 'lengths' (int64) and 'indices' (int32); it holds " + saved.keySet() + ".");
+          + " must hold the integer tensors 'lengths' and 'indices'; it holds " + saved.keySet() + ".");
     }
-    java.nio.LongBuffer l = lengths.data().duplicate().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer();
-    java.nio.IntBuffer all = indices.data().duplicate().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
-    long sum = 0;
-    for (int i = 0; i < l.limit(); i++) {
-      sum += l.get(i);
-    }
-    if (sum != all.limit()) {
+    long[] lengths = lengthsData.toLongArray();
+    long[] indices = indicesData.toLongArray();
+    if (java.util.Arrays.stream(lengths).sum() != indices.length) {
       throw new IllegalArgumentException(dir.resolve(Checkpoint.weightFile(CODE_WINDOW)) + ": the step lengths add up to "
-          + sum + " indices, the file holds " + all.limit() + ".");
+          + java.util.Arrays.stream(lengths).sum() + " indices, the file holds " + indices.length + ".");
     }
-    for (int i = 0; i < l.limit(); i++) {
-      int[] step = new int[Math.toIntExact(l.get(i))];
-      all.get(step);
+    int at = 0;
+    for (long length : lengths) {
+      int[] step = new int[Math.toIntExact(length)];
+      for (int i = 0; i < step.length; i++) {
+        step[i] = Math.toIntExact(indices[at++]);
+      }
       window.addStep(step); // checks each index against K
     }
   }
+
 
   /**
    * Rewrites a checkpoint of the earlier layout ({@code ema.weights}, {@code generator.weights},

@@ -260,8 +260,8 @@ public final class TokenizerTrainer {
       String stoppedBy = null;
       long stoppedAt = config.steps();
       Sums sums = new Sums();
-      StepProfiler profiler = StepProfiler.fromSystemProperty(runDir);
-      try (MetricsLog log = startStep == 0 ? MetricsLog.create(metricsFile) : MetricsLog.resume(metricsFile, startStep)) {
+      try (MetricsLog log = startStep == 0 ? MetricsLog.create(metricsFile) : MetricsLog.resume(metricsFile, startStep);
+          StepProfiler profiler = StepProfiler.fromSystemProperty(runDir)) {
         for (long step = startStep; step < config.steps(); step++) {
           gcGuard.beforeStep();
           long t0 = System.nanoTime();

@@ -58,4 +58,16 @@ class StepProfilerTest {
     String json = Files.readString(trace);
     assertThat(json).startsWith("[").contains("\"ph\": \"X\"").contains("aten::mm");
   }
+
+  @Test
+  void aRunThatEndsInsideTheRangeWritesWhatItRecorded() throws Exception {
+    System.setProperty(StepProfiler.PROPERTY, "0:100");
+    try (NDManager manager = NDManager.newBaseManager(); StepProfiler profiler = StepProfiler.fromSystemProperty(runDir)) {
+      profiler.beforeStep(0);
+      NDArray a = manager.randomNormal(new Shape(32, 32));
+      a.matMul(a).close();
+      profiler.afterStep(0);
+    } // stopped (e.g. by Ctrl-C) after one step
+    assertThat(Files.readString(runDir.resolve("profile-0-100.json"))).contains("aten::mm");
+  }
 }

@@ -1,13 +1,11 @@
 package dev.ibq.training.tokenizer.train;
 
-import dev.ibq.model.CodeUsage;
-import dev.ibq.training.weights.TensorData;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.ibq.model.CodeUsage;
 import dev.ibq.training.importer.ReferenceConfig;
 import dev.ibq.training.importer.TokenizerImporter;
 import dev.ibq.training.optim.AdamW;
@@ -16,6 +14,7 @@ import dev.ibq.training.tokenizer.IbqTokenizerModel;
 import dev.ibq.training.tokenizer.PatchDiscriminator;
 import dev.ibq.training.tokenizer.TokenizerArchitecture;
 import dev.ibq.training.weights.Safetensors;
+import dev.ibq.training.weights.TensorData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -151,7 +150,7 @@ class TokenizerCheckpointTest {
 
     Map<String, TensorData> saved = TokenizerCheckpoint.codeWindow(window);
     assertThatThrownBy(() -> TokenizerCheckpoint.restoreCodeWindow(Map.of("lengths", saved.get("lengths")), CodeUsage.lastSteps(8, 2), dir))
-        .hasMessageContaining("must hold 'lengths' (int64) and 'indices' (int32)");
+        .hasMessageContaining("must hold the integer tensors 'lengths' and 'indices'");
     Map<String, TensorData> shortIndices = Map.of("lengths", saved.get("lengths"),
         "indices", TensorData.ofInts(new long[] {2}, new int[] {1, 2}));
     assertThatThrownBy(() -> TokenizerCheckpoint.restoreCodeWindow(shortIndices, CodeUsage.lastSteps(8, 2), dir))
