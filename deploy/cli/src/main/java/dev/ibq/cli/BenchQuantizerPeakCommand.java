@@ -9,12 +9,12 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ./ibq bench-quantizer-peak}: the K = 2^18, D = 256 quantizer graphs against this core's float32 peak
- * (OpenBLAS sgemm and an AVX-512 FMA loop, compiled at run time), in interleaved rounds.
+ * (OpenBLAS sgemm and an FMA loop in the widest vectors of this CPU, AVX-512 or AVX2, compiled at run time), in interleaved rounds.
  */
 @Command(
     name = "bench-quantizer-peak",
     mixinStandardHelpOptions = true,
-    description = "Benchmark the large-K quantizer graphs against the core's float32 peak (OpenBLAS sgemm, AVX-512 FMA loop).")
+    description = "Benchmark the large-K quantizer graphs against the core's float32 peak (OpenBLAS sgemm, FMA loop in the CPU's widest vectors).")
 public final class BenchQuantizerPeakCommand implements Callable<Integer> {
 
   @Option(names = "--quant-k", defaultValue = "262144", description = "K (default ${DEFAULT-VALUE}).")

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The large-K quantizer (IBQ argmax over K codes, D dims, N positions per call) against this core's real float32
- * peak: OpenBLAS sgemm on a large square product at one thread and a register-resident AVX-512 FMA loop, both from
- * a small C program ({@code float32-peak.c}) compiled at run time, timed in the same interleaved rounds as the ONNX
+ * peak: OpenBLAS sgemm on a large square product at one thread and a register-resident FMA loop in the CPU's widest
+ * vectors (AVX-512, else AVX2), both from a small C program ({@code float32-peak.c}) compiled at run time for this CPU, timed in the same interleaved rounds as the ONNX
  * Runtime quantizer graphs (the exported chunked graph at several chunk sizes, and the int8 coarse + float32 rerank
  * variant of {@link CoarseRerankGraph}).
  *
@@ -156,7 +156,7 @@ public final class QuantizerPeakBenchmark {
       }
       Item sgemmItem = sgemm == null ? null
           : new Item("OpenBLAS sgemm " + o.gemmN() + "^3, 1 thread (core " + nat.core + ")", sgemm[0], sgemm[1], Double.NaN);
-      Item fmaItem = fma == null ? null : new Item("AVX-512 FMA loop, 16 zmm accumulators", fma[0], fma[1], Double.NaN);
+      Item fmaItem = fma == null ? null : new Item(nat.fmaName(), fma[0], fma[1], Double.NaN);
       Result r = new Result(Instant.now().toString(), command, ExportBenchmark.machine(), loadBefore, loadAverage(), nat.note, sgemmItem,
           fmaItem, items, agreement, o);
       write(r, results);
@@ -216,11 +216,13 @@ public final class QuantizerPeakBenchmark {
   }
 
   /** The C peak program, compiled into a temporary directory when a C compiler and OpenBLAS are present. */
-  private static final class Native {
+  static final class Native {
     final Path binary;
     final String note;
     final String core;
     private final Map<String, String> env = new LinkedHashMap<>();
+    private String isa = "avx512";
+    private String accumulators = "16";
 
     private Native(Path binary, String note, String core) {
       this.binary = binary;
@@ -238,14 +240,14 @@ public final class QuantizerPeakBenchmark {
         Files.copy(in, source);
       }
       Path binary = dir.resolve("float32-peak");
-      List<String> cmd = List.of("cc", "-O2", "-mavx512f", "-I/usr/include/x86_64-linux-gnu/openblas-pthread",
+      List<String> cmd = List.of("cc", "-O2", "-march=native", "-I/usr/include/x86_64-linux-gnu/openblas-pthread",
           "-I/usr/include/openblas", "-o", binary.toString(), source.toString(), "-lopenblas");
       String[] out = new String[1];
       int rc;
       try {
         rc = exec(cmd, Map.of(), out, 120);
       } catch (IOException e) {
-        return new Native(null, "no C compiler (`cc`) found: the native float32 peak (OpenBLAS sgemm, AVX-512 FMA"
+        return new Native(null, "no C compiler (`cc`) found: the native float32 peak (OpenBLAS sgemm, FMA"
             + " loop) was NOT measured; install gcc and libopenblas-dev to get it", "none");
       }
       if (rc != 0) {
@@ -255,20 +257,19 @@ public final class QuantizerPeakBenchmark {
       Native probe = new Native(binary, "", "");
       String[] line = probe.runLine("sgemm", "256", "1");
       String detected = line[4];
-      boolean avx512 = cpuFlags().contains(" avx512f ");
+      String flags = cpuFlags();
       String note = "float32-peak.c compiled at run time with `" + String.join(" ", cmd) + "`; OpenBLAS "
           + "(OPENBLAS_NUM_THREADS=1) picked core type " + detected;
-      Native nat;
-      if (avx512 && !detected.toLowerCase(Locale.ROOT).matches("skylakex|cooperlake|sapphirerapids")) {
-        // NOTE: on this VM (CPU model "Intel Xeon Processor") OpenBLAS 0.3.21's DYNAMIC_ARCH detection falls back to
-        // the Prescott (SSE3) kernels; the CPU has AVX-512, so the AVX-512 kernels are forced, which is the fastest
-        // GEMM that runs here.
-        nat = new Native(binary, note + " although the CPU has avx512f; forced OPENBLAS_CORETYPE=SkylakeX (its"
-            + " AVX-512 kernels)", "SkylakeX");
-        nat.env.put("OPENBLAS_CORETYPE", "SkylakeX");
-      } else {
-        nat = new Native(binary, note, detected);
+      String forced = forcedCoreType(flags, detected);
+      if (forced == null) {
+        return new Native(binary, note, detected);
       }
+      // NOTE: on KVM guests (CPU model "Intel Xeon Processor", "AMD EPYC") OpenBLAS 0.3.21's DYNAMIC_ARCH detection
+      // falls back to the Prescott (SSE3) kernels; the kernels of the widest vector ISA the CPU reports are forced,
+      // which is the fastest GEMM that runs here.
+      Native nat = new Native(binary, note + " although the CPU has " + (forced.equals("SkylakeX") ? "avx512f" : "avx2 and fma")
+          + "; forced OPENBLAS_CORETYPE=" + forced + " (its " + (forced.equals("SkylakeX") ? "AVX-512" : "AVX2") + " kernels)", forced);
+      nat.env.put("OPENBLAS_CORETYPE", forced);
       return nat;
     }
 
@@ -278,10 +279,18 @@ public final class QuantizerPeakBenchmark {
       return new double[] {Double.parseDouble(f[2]), Double.parseDouble(f[3])};
     }
 
-    /** {wall, cpu} GFLOP/s of the FMA loop (best of 5 runs of about 0.3 s). */
+    /** {wall, cpu} GFLOP/s of the FMA loop (best of 5 runs of about 0.3 s); {@link #isa} says which vectors. */
     double[] fma() throws IOException, InterruptedException {
       String[] f = runLine("fma", "0.3");
+      isa = f.length > 3 ? f[3] : "avx512";
+      accumulators = f.length > 4 ? f[4] : "16";
       return new double[] {Double.parseDouble(f[1]), Double.parseDouble(f[2])};
+    }
+
+    /** The FMA loop's name in the results, by the vector ISA it was compiled for. */
+    String fmaName() {
+      return "avx2".equals(isa) ? "AVX2 FMA loop, " + accumulators + " ymm accumulators"
+          : "AVX-512 FMA loop, " + accumulators + " zmm accumulators";
     }
 
     private String[] runLine(String... args) throws IOException, InterruptedException {
@@ -295,7 +304,7 @@ public final class QuantizerPeakBenchmark {
       String[] f = out[0].strip().split("\\s+");
       if (rc != 0 || f.length < 3) {
         throw new IOException("The native peak program `" + String.join(" ", cmd) + "` exited with " + rc
-            + " and printed '" + out[0].strip() + "'; expected one line 'sgemm N WALL CPU CORE' or 'fma WALL CPU'.");
+            + " and printed '" + out[0].strip() + "'; expected one line 'sgemm N WALL CPU CORE' or 'fma WALL CPU ISA ACCUMULATORS'.");
       }
       return f;
     }
@@ -313,6 +322,22 @@ public final class QuantizerPeakBenchmark {
     }
     output[0] = new String(bytes, StandardCharsets.UTF_8);
     return p.exitValue();
+  }
+
+  /**
+   * The OpenBLAS core type to force for the widest vector ISA in the CPU's {@code flags}, or null when OpenBLAS's
+   * own pick ({@code detected}) already uses it (or the CPU has neither AVX-512 nor AVX2 + FMA).
+   */
+  static String forcedCoreType(String flags, String detected) {
+    String core = detected.toLowerCase(Locale.ROOT);
+    String f = " " + flags.strip() + " ";
+    if (f.contains(" avx512f ")) {
+      return core.matches("skylakex|cooperlake|sapphirerapids") ? null : "SkylakeX";
+    }
+    if (f.contains(" avx2 ") && f.contains(" fma ")) {
+      return core.matches("haswell|zen|skylakex|cooperlake|sapphirerapids") ? null : "Haswell";
+    }
+    return null;
   }
 
   private static String cpuFlags() throws IOException {
