@@ -3,7 +3,7 @@
 # measured around the step in one run: the FMA loop of float32-peak.c (the same program as bench-quantizer-peak,
 # compiled here for the CPU's widest vectors), then `train-tokenizer --preset fmnist-sharp` for 26 steps with
 # steps 21-25 recorded by libtorch's profiler (-Dibq.profile=20:25, 1 thread), then the FMA loop again.
-# profile-roofline.py sums the trace against the higher of the two peak figures.
+# profile-parts.py sums the trace into parts of the step and against the higher of the two peak figures.
 # Usage: training/benchmarks/step-roofline.sh > results.md   (needs cc and libopenblas-dev; python3)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,4 +22,4 @@ after=$("$work/peak" fma 0.3)
 echo "peak after: $after"
 peak=$(printf '%s\n%s\n' "$before" "$after" | awk '{print $2}' | sort -g | tail -1)
 echo
-python3 "$root/training/benchmarks/profile-roofline.py" "$work/run/profile-20-25.json" 5 "$peak"
+python3 "$root/training/benchmarks/profile-parts.py" "$work/run/profile-20-25.json" 5 "$peak"

@@ -221,8 +221,8 @@ public final class QuantizerPeakBenchmark {
     final String note;
     final String core;
     private final Map<String, String> env = new LinkedHashMap<>();
-    private String isa = "avx512";
-    private String accumulators = "16";
+    private String isa;
+    private String accumulators;
 
     private Native(Path binary, String note, String core) {
       this.binary = binary;
@@ -282,8 +282,11 @@ public final class QuantizerPeakBenchmark {
     /** {wall, cpu} GFLOP/s of the FMA loop (best of 5 runs of about 0.3 s); {@link #isa} says which vectors. */
     double[] fma() throws IOException, InterruptedException {
       String[] f = runLine("fma", "0.3");
-      isa = f.length > 3 ? f[3] : "avx512";
-      accumulators = f.length > 4 ? f[4] : "16";
+      if (f.length < 5) {
+        throw new IOException("The native peak program printed '" + String.join(" ", f) + "'; expected 'fma WALL CPU ISA ACCUMULATORS'.");
+      }
+      isa = f[3];
+      accumulators = f[4];
       return new double[] {Double.parseDouble(f[1]), Double.parseDouble(f[2])};
     }
 
