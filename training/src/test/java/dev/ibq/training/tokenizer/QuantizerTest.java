@@ -234,6 +234,35 @@ class QuantizerTest {
   }
 
   @Test
+  void entropyLossGradientStaysOutOfTheDenormalRange() {
+    // The K = 1024 step's N: 16 images of 16 x 16 tokens. At temperature 0.01 most q are far below the smallest
+    // normal float32; the gradient the generator's backward pass writes (weight x g) must be 0 or normal, or the
+    // (N, K) passes that carry it run at denormal speed (TokenizerLosses.LOG_Q_FLOOR).
+    int n = 4096;
+    int k = 64;
+    manager.getEngine().setRandomSeed(3);
+    NDArray logits = manager.randomNormal(0f, 4f, new Shape(n, k), ai.djl.ndarray.types.DataType.FLOAT32);
+    logits.setRequiresGradient(true);
+    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      NDArray loss = TokenizerLosses.entropyLoss(logits, TokenizerLosses.ENTROPY_TEMPERATURE);
+      collector.backward(loss.mul(manager.create((float) TokenizerLosses.ENTROPY_WEIGHT)));
+    }
+    float[] g = logits.getGradient().toFloatArray();
+    int denormal = 0;
+    int floored = 0;
+    for (float v : g) {
+      if (v != 0 && Math.abs(v) < Float.MIN_NORMAL) {
+        denormal++;
+      }
+      if (v != 0 && Math.abs(v) < 1e-20) {
+        floored++;
+      }
+    }
+    assertThat(floored).as("entries at the floor (the case this test is about)").isGreaterThan(n * k / 2);
+    assertThat(denormal).as("denormal gradient entries").isZero();
+  }
+
+  @Test
   void ibqPicksTheMaximumInnerProductNotTheNearestCode() {
     // z = (1, 0): code 0 = (0.9, 0) is nearest (distance 0.1), code 1 = (3, 0) has the larger inner product.
     double[][] codes = {{0.9, 0.0}, {3.0, 0.0}, {-1.0, 0.5}};
