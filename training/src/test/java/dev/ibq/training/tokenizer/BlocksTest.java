@@ -8,6 +8,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -129,11 +130,7 @@ class BlocksTest {
 
   @Test
   void upsampleRepeatsEachPixelTwiceOnBothAxes() {
-    Upsample up = new Upsample(manager, 1);
-    // Identity kernel: only the centre tap.
-    TokenizerModule.copyInto(manager.create(new float[] {0, 0, 0, 0, 1, 0, 0, 0, 0}, new Shape(1, 1, 3, 3)),
-        up.stateDict().get("conv.weight"));
-    TokenizerModule.copyInto(manager.zeros(new Shape(1)), up.stateDict().get("conv.bias"));
+    Upsample up = identityUpsample();
     NDArray y = up.forward(manager.create(new float[] {1, 2, 3, 4}, new Shape(1, 1, 2, 2)));
     assertThat(y.getShape()).isEqualTo(new Shape(1, 1, 4, 4));
     assertThat(y.toFloatArray()).containsExactly(1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4);
@@ -141,18 +138,24 @@ class BlocksTest {
 
   @Test
   void upsampleGradientSumsEachTwoByTwoBlock() {
-    Upsample up = new Upsample(manager, 1);
-    TokenizerModule.copyInto(manager.create(new float[] {0, 0, 0, 0, 1, 0, 0, 0, 0}, new Shape(1, 1, 3, 3)),
-        up.stateDict().get("conv.weight"));
-    TokenizerModule.copyInto(manager.zeros(new Shape(1)), up.stateDict().get("conv.bias"));
+    Upsample up = identityUpsample();
     NDArray x = manager.create(new float[] {1, 2, 3, 4}, new Shape(1, 1, 2, 2));
     x.setRequiresGradient(true);
     NDArray t = manager.arange(16f).reshape(1, 1, 4, 4); // dL/dy
-    try (ai.djl.training.GradientCollector c = Engine.getInstance().newGradientCollector()) {
+    try (GradientCollector c = Engine.getInstance().newGradientCollector()) {
       c.backward(up.forward(x).mul(t).sum());
     }
     // x[0, 0] feeds y[0:2, 0:2] = t 0, 1, 4, 5; and so on.
     assertThat(x.getGradient().toFloatArray()).containsExactly(10f, 18f, 42f, 50f);
+  }
+
+  /** A 1-channel Upsample whose convolution is the identity (only the centre tap). */
+  private Upsample identityUpsample() {
+    Upsample up = new Upsample(manager, 1);
+    TokenizerModule.copyInto(manager.create(new float[] {0, 0, 0, 0, 1, 0, 0, 0, 0}, new Shape(1, 1, 3, 3)),
+        up.stateDict().get("conv.weight"));
+    TokenizerModule.copyInto(manager.zeros(new Shape(1)), up.stateDict().get("conv.bias"));
+    return up;
   }
 
   @Test
