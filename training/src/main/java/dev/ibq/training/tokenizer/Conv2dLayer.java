@@ -18,6 +18,9 @@ import ai.djl.nn.convolutional.Conv2d;
  * <p>Initialisation: PyTorch's default U(-1/sqrt(in*k*k), 1/sqrt(in*k*k)) for weight and bias (what the
  * reference gets), or N(0, std) weights when {@link #normalInit} is used (the discriminator, whose reference
  * {@code weights_init} redraws only the weights: the biases keep PyTorch's default U(+-1/sqrt(fan_in))).
+ *
+ * <p>Computation: libtorch's convolution (oneDNN on the CPU), except on tiny output maps with many channels, where
+ * the same convolution runs as one matrix product ({@link #usesGemm}); the two agree to float32 rounding.
  */
 public final class Conv2dLayer extends TokenizerModule {
 
@@ -87,17 +90,20 @@ public final class Conv2dLayer extends TokenizerModule {
    * convolution onto a map of at most 3 x 3 positions with at least {@value #GEMM_MIN_OUT_CHANNELS} output
    * channels and {@value #GEMM_MIN_DEPTH} input taps (in x k x k). oneDNN's direct kernels block over the output
    * width, and on such a map they ran at about 37% of this core's float32 peak (the PatchGAN's 256 -> 512, 4 x 4
-   * convolution on 4 x 4 maps at 32 x 32 images: 55 ms of the K = 1024 training step), where the one GEMM below
-   * runs at most of it. Measured in {@code training/benchmarks/conv-gemm/ConvGemmBench.java} (results.txt there):
-   * 1.32x for that layer at batch 16 and 1.09x at batch 32; on 5 x 5 and larger maps, with 128 -> 256 channels
-   * (0.87x) or fewer outputs, the direct kernels were as fast or faster.
+   * convolution on 4 x 4 maps at 32 x 32 images: 55 ms of the K = 1024 training step). Measured in
+   * {@code training/benchmarks/conv-gemm/ConvGemmBench.java} (results.txt there), forward and backward: the GEMM
+   * form 1.32-1.44x faster for that layer at batch 16 and 1.09-1.14x at batch 32 (two runs); on 5 x 5 and larger
+   * maps, with 128 -> 256 channels (0.87x, the first run's thresholds) or with fewer outputs, the direct kernels
+   * were as fast or faster.
    */
   boolean usesGemm(long outH, long outW) {
     return stride == 1 && outH * outW <= 9 && outChannels >= GEMM_MIN_OUT_CHANNELS
         && (long) inChannels * kernel * kernel >= GEMM_MIN_DEPTH;
   }
 
+  /** The fewest output channels that take the GEMM form. */
   static final int GEMM_MIN_OUT_CHANNELS = 256;
+  /** The fewest input taps (in x k x k) that take the GEMM form. */
   static final int GEMM_MIN_DEPTH = 4096;
 
   /**
