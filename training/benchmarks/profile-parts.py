@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Sums a libtorch trace written by the trainer's -Dibq.profile=FROM:TO into parts of the step (self time of
 each operator), as the table in step-time.md. Usage: profile-parts.py RUN/profile-FROM-TO.json STEPS [PEAK_GFLOPS]
-The discriminator's convolutions are told apart by their weight shapes (fmnist-sharp's 3-layer PatchGAN).
+The discriminator's convolutions are told apart by their weight shapes (fmnist-sharp's 3-layer PatchGAN); a
+convolution that Conv2dLayer runs in its GEMM form (the PatchGAN's 256 -> 512 layer at 32 x 32 images) is an aten::mm.
 
 With PEAK_GFLOPS (the core's measured float32 peak, e.g. the FMA loop of bench-quantizer-peak's float32-peak.c), a
 second table puts the step's convolutions and matrix products against it, the FLOPs of each call from its shapes:
@@ -24,7 +25,7 @@ def group(e):
     if n in ('aten::convolution_backward', 'aten::mkldnn_convolution'):
         disc = any(t in sh for t in ('[64, 1, 4, 4]', '[128, 64, 4, 4]', '[256, 128, 4, 4]', '[512, 256, 4, 4]', '[1, 512, 4, 4]'))
         return ('D ' if disc else 'G ') + ('conv backward' if 'backward' in n else 'conv forward')
-    if n in ('aten::mm', 'aten::bmm', 'aten::addmm', 'aten::dot'): return 'matrix products (quantizer, attention)'
+    if n in ('aten::mm', 'aten::bmm', 'aten::addmm', 'aten::dot'): return 'matrix products (quantizer, attention, GEMM-form convolutions)'
     if 'softmax' in n: return 'softmax / log_softmax (fwd+bwd)'
     if 'layer_norm' in n or 'batch_norm' in n: return 'GroupNorm (layer_norm) and BatchNorm'
     if n in ('aten::_to_copy', 'aten::copy_', 'aten::empty_strided', 'aten::empty', 'aten::to', 'aten::clone', 'aten::contiguous'): return 'copies, allocations, scalar tensors'
