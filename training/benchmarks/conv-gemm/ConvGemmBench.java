@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.GradientCollector;
+import dev.ibq.training.optim.AdamW;
 import java.util.Arrays;
 
 /**
@@ -51,9 +52,7 @@ public final class ConvGemmBench {
         if (it >= 2) {
           best = Math.min(best, System.nanoTime() - t0);
         }
-        for (NDArray p : layer.parameters().values()) {
-          p.getGradient().set(new ai.djl.ndarray.index.NDIndex("..."), 0f);
-        }
+        AdamW.zeroGradients(layer.parameters());
       }
     }
     return best / 1e6;

@@ -26,7 +26,7 @@ public final class Upsample extends TokenizerModule {
     long h = x.getShape().get(2);
     long w = x.getShape().get(3);
     // libtorch's upsample_nearest2d (mode 0): the same values as repeating each pixel along both axes, but its
-    // backward is one pass, where two repeats' backward is a strided (.., 2) reduction at 1.7x the time.
+    // backward is one pass, where two repeats' backward is a strided (.., 2) reduction (7 ms of the K = 1024 step).
     NDArray nearest = x.getNDArrayInternal().interpolation(new long[] {2 * h, 2 * w}, NEAREST, false); // (B, C, 2H, 2W)
     return conv.forward(nearest);
   }

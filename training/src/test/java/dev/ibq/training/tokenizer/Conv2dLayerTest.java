@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.GradientCollector;
+import dev.ibq.training.optim.AdamW;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -96,9 +97,7 @@ class Conv2dLayerTest {
       out[1] = x.getGradient().toFloatArray();
       out[2] = weight.getGradient().toFloatArray();
       out[3] = bias == null ? null : bias.getGradient().toFloatArray();
-      for (NDArray p : layer.parameters().values()) {
-        p.getGradient().set(new ai.djl.ndarray.index.NDIndex("..."), 0f);
-      }
+      AdamW.zeroGradients(layer.parameters());
       return out;
     }
   }
